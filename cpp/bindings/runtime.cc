@@ -1,0 +1,59 @@
+// cpu_info, ISA selection and the thread pool.
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+
+#include "bindings/registry.h"
+#include "fastinfer/cpu_info.h"
+#include "fastinfer/thread_pool.h"
+
+namespace py = pybind11;
+
+namespace fastinfer::bindings {
+
+void register_runtime(py::module_& m) {
+  m.def("cpu_info", [] {
+    const CpuFeatures& f = cpu_features();
+    py::dict features;
+    features["sse4_2"] = f.sse42;
+    features["avx"] = f.avx;
+    features["avx2"] = f.avx2;
+    features["fma"] = f.fma;
+    features["f16c"] = f.f16c;
+    features["avx512f"] = f.avx512f;
+    features["avx512bw"] = f.avx512bw;
+    features["avx512dq"] = f.avx512dq;
+    features["avx512vl"] = f.avx512vl;
+    features["avx512_vnni"] = f.avx512vnni;
+    features["avx512_bf16"] = f.avx512bf16;
+    features["avx_vnni"] = f.avx_vnni;
+    features["amx_int8"] = f.amx_int8;
+    features["os_saves_ymm"] = f.os_avx;
+    features["os_saves_zmm"] = f.os_avx512;
+    py::list supported;
+    for (Isa isa : supported_isas()) supported.append(isa_name(isa));
+    py::dict info;
+    info["isa"] = isa_name(active_isa());
+    info["best_isa"] = isa_name(best_supported_isa());
+    info["supported_isas"] = supported;
+    info["features"] = features;
+    info["vendor"] = f.vendor;
+    info["brand"] = f.brand;
+    info["num_threads"] = num_threads();
+    info["available_cores"] = available_cores();
+    return info;
+  });
+  m.def("active_isa", [] { return std::string(isa_name(active_isa())); });
+  m.def("supported_isas", [] {
+    std::vector<std::string> out;
+    for (Isa isa : supported_isas()) out.emplace_back(isa_name(isa));
+    return out;
+  });
+  m.def(
+      "_force_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
+      py::arg("name"), "Testing hook: switch the kernel path. Not thread safe with running calls.");
+  m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  m.def("get_num_threads", &num_threads);
+  m.def("available_cores", &available_cores);
+}
+
+}  // namespace fastinfer::bindings

@@ -1,0 +1,34 @@
+// Activations fused into GEMM epilogues, and their scalar reference definitions.
+#pragma once
+
+#include <cmath>
+#include <stdexcept>
+#include <string>
+
+namespace fastinfer {
+
+enum class Activation { kNone = 0, kRelu = 1, kGelu = 2 };
+
+inline Activation parse_activation(const std::string& name) {
+  if (name.empty() || name == "none") return Activation::kNone;
+  if (name == "relu") return Activation::kRelu;
+  if (name == "gelu") return Activation::kGelu;
+  throw std::invalid_argument("activation must be None, 'relu' or 'gelu', got '" + name + "'");
+}
+
+// Exact GELU, as ONNX's Gelu (approximate="none") and torch.nn.GELU(): x * Phi(x).
+inline float gelu_ref(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+
+inline float apply_activation_ref(Activation act, float x) {
+  switch (act) {
+    case Activation::kNone:
+      return x;
+    case Activation::kRelu:
+      return x > 0.0f ? x : 0.0f;
+    case Activation::kGelu:
+      return gelu_ref(x);
+  }
+  return x;
+}
+
+}  // namespace fastinfer

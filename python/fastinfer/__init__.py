@@ -1,0 +1,22 @@
+"""fastinfer: fast CPU inference: int8/fp32 GEMM kernels, memory planning, batch packing.
+
+The compiled core, ``fastinfer._core``, is private; this package re-exports a curated API.
+"""
+
+from __future__ import annotations
+
+from . import batch, memory, ops
+from ._core import __version__
+from ._runtime import cpu_info, get_num_threads, set_num_threads
+from .errors import FastInferError
+
+__all__ = [
+    "FastInferError",
+    "__version__",
+    "batch",
+    "cpu_info",
+    "get_num_threads",
+    "memory",
+    "ops",
+    "set_num_threads",
+]
