@@ -1,0 +1,2 @@
+"""fp32 kernels (being written)."""
+PackedF32Weights = linear = pack = None
