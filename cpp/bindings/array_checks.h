@@ -31,7 +31,7 @@ py::array_t<T> as_array(const py::handle& obj, const char* name) {
   if (!py::isinstance<py::array>(obj)) {
     throw py::type_error(std::string(name) + " must be a numpy.ndarray of dtype " +
                          std::string(py::str(py::dtype::of<T>())) + ", got " +
-                         std::string(py::str(obj.get_type().attr("__name__"))));
+                         std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   }
   py::array arr = py::reinterpret_borrow<py::array>(obj);
   if (!arr.dtype().is(py::dtype::of<T>()) && !arr.dtype().equal(py::dtype::of<T>())) {
@@ -54,8 +54,8 @@ py::array_t<T> as_array(const py::handle& obj, const char* name) {
 
 inline void require_ndim(const py::array& a, const char* name, int lo, int hi) {
   if (a.ndim() < lo || a.ndim() > hi) {
-    std::string want = lo == hi ? std::to_string(lo)
-                                : std::to_string(lo) + " to " + std::to_string(hi);
+    std::string want =
+        lo == hi ? std::to_string(lo) : std::to_string(lo) + " to " + std::to_string(hi);
     throw py::value_error(std::string(name) + " must have " + want + " dimensions, got shape " +
                           shape_str(a));
   }
@@ -67,6 +67,32 @@ inline int64_t checked_mul(int64_t a, int64_t b, const char* what) {
     throw py::value_error(std::string(what) + " overflows a 64-bit size");
   }
   return a * b;
+}
+
+// A (..., K) input seen as M rows of K: checks the last dim and returns M together with
+// the output shape (..., N).
+struct RowsView {
+  int64_t m;
+  std::vector<py::ssize_t> out_shape;
+};
+
+inline RowsView rows_view(const py::array& x, const char* name, int64_t k, int64_t n,
+                          const char* k_source) {
+  require_ndim(x, name, 1, 32);
+  const py::ssize_t last = x.shape(x.ndim() - 1);
+  if (last != k) {
+    throw py::value_error(std::string(name) + " has shape " + shape_str(x) +
+                          " but its last dimension must equal K = " + std::to_string(k) + " of " +
+                          k_source);
+  }
+  RowsView v{1, {}};
+  for (py::ssize_t i = 0; i + 1 < x.ndim(); ++i) {
+    v.m = checked_mul(v.m, x.shape(i), name);
+    v.out_shape.push_back(x.shape(i));
+  }
+  checked_mul(v.m, n, "output size");
+  v.out_shape.push_back(static_cast<py::ssize_t>(n));
+  return v;
 }
 
 }  // namespace fastinfer::bindings

@@ -2,9 +2,12 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <stdexcept>
+
 #include "bindings/registry.h"
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/peak/peak.h"
 
 namespace py = pybind11;
 
@@ -54,6 +57,25 @@ void register_runtime(py::module_& m) {
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   m.def("get_num_threads", &num_threads);
   m.def("available_cores", &available_cores);
+  m.def(
+      "_measure_peak",
+      [](const std::string& kind, int64_t iterations) {
+        if (iterations < 1) throw std::invalid_argument("iterations must be >= 1");
+        if (kind == "int8_vnni") {
+          if (!isa_supported(Isa::kAvx512Vnni))
+            throw std::invalid_argument("this CPU has no AVX-512 VNNI");
+          py::gil_scoped_release release;
+          return peak::int8_vnni_ops_per_second(iterations);
+        }
+        if (kind == "fp32_fma") {
+          if (!isa_supported(Isa::kAvx512)) throw std::invalid_argument("this CPU has no AVX-512");
+          py::gil_scoped_release release;
+          return peak::fp32_fma_flops_per_second(iterations);
+        }
+        throw std::invalid_argument("kind must be 'int8_vnni' or 'fp32_fma', got '" + kind + "'");
+      },
+      py::arg("kind"), py::arg("iterations") = 20000000,
+      "Single-thread arithmetic peak (ops/s) from a register-only throughput loop.");
 }
 
 }  // namespace fastinfer::bindings

@@ -1,4 +1,6 @@
 // Activations fused into GEMM epilogues, and their scalar reference definitions.
+// Functions are static: this header is included by files compiled with ISA flags, and a
+// shared inline copy built with AVX-512 could otherwise be linked into a scalar caller.
 #pragma once
 
 #include <cmath>
@@ -9,7 +11,7 @@ namespace fastinfer {
 
 enum class Activation { kNone = 0, kRelu = 1, kGelu = 2 };
 
-inline Activation parse_activation(const std::string& name) {
+static inline Activation parse_activation(const std::string& name) {
   if (name.empty() || name == "none") return Activation::kNone;
   if (name == "relu") return Activation::kRelu;
   if (name == "gelu") return Activation::kGelu;
@@ -17,9 +19,11 @@ inline Activation parse_activation(const std::string& name) {
 }
 
 // Exact GELU, as ONNX's Gelu (approximate="none") and torch.nn.GELU(): x * Phi(x).
-inline float gelu_ref(float x) { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+static inline float gelu_ref(float x) {
+  return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+}
 
-inline float apply_activation_ref(Activation act, float x) {
+static inline float apply_activation_ref(Activation act, float x) {
   switch (act) {
     case Activation::kNone:
       return x;

@@ -52,8 +52,8 @@ CpuFeatures detect() {
   f.avx = c & (1u << 28);
   if (osxsave) {
     uint64_t xcr0 = read_xcr0();
-    f.os_avx = (xcr0 & 0x6) == 0x6;        // SSE and AVX state
-    f.os_avx512 = (xcr0 & 0xE6) == 0xE6;   // + opmask, ZMM_Hi256, Hi16_ZMM
+    f.os_avx = (xcr0 & 0x6) == 0x6;       // SSE and AVX state
+    f.os_avx512 = (xcr0 & 0xE6) == 0xE6;  // + opmask, ZMM_Hi256, Hi16_ZMM
   }
   if (max_leaf >= 7) {
     __cpuid_count(7, 0, a, b, c, d);

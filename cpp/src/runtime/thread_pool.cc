@@ -149,7 +149,8 @@ int num_threads() { return pool()->threads(); }
 
 void set_num_threads(int n) {
   if (n < 1) throw std::invalid_argument("num_threads must be >= 1, got " + std::to_string(n));
-  if (n > 1024) throw std::invalid_argument("num_threads must be <= 1024, got " + std::to_string(n));
+  if (n > 1024)
+    throw std::invalid_argument("num_threads must be <= 1024, got " + std::to_string(n));
   std::shared_ptr<ThreadPool> old;
   {
     std::lock_guard<std::mutex> lock(g_pool_mu);

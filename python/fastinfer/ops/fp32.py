@@ -1,2 +1,3 @@
 """fp32 kernels (being written)."""
+
 PackedF32Weights = linear = pack = None

@@ -1,0 +1,11 @@
+// Throughput loops that measure this core's arithmetic peak, the yardstick the benchmarks
+// report kernel efficiency against. Each returns operations per second on one thread
+// (int8: 2 ops per multiply-add; fp32: 2 flops per FMA).
+#pragma once
+
+#include <cstdint>
+
+namespace fastinfer::peak {
+double int8_vnni_ops_per_second(int64_t iterations);   // vpdpbusd zmm, 64 MACs each
+double fp32_fma_flops_per_second(int64_t iterations);  // vfmadd231ps zmm, 16 FMAs each
+}  // namespace fastinfer::peak
