@@ -8,6 +8,7 @@
 #include <string>
 
 #include "bindings/array_checks.h"
+#include "bindings/pool_array.h"
 #include "bindings/registry.h"
 #include "fastinfer/gemm_int8.h"
 
@@ -106,7 +107,9 @@ template <typename Out>
 py::array_t<Out> run_gemm(const py::object& a_obj, const PackedWeights& w, const Epilogue& ep) {
   py::array_t<uint8_t> a = as_array<uint8_t>(a_obj, "a");
   RowsView rows = rows_view(a, "a", w.k, w.n, kPackedSource);
-  py::array_t<Out> out(rows.out_shape);
+  // Outputs come from the tensor pool: steady-state calls reuse blocks instead of paying
+  // for fresh pages on every call.
+  auto out = py::array_t<Out>(pooled_array(py::dtype::of<Out>(), rows.out_shape));
   const uint8_t* a_ptr = a.data();
   Out* out_ptr = out.mutable_data();
   {
@@ -291,7 +294,7 @@ void register_int8(py::module_& m) {
         std::optional<py::array_t<float>> keep_bias;
         const float* b = bias_arg(bias, w.n, keep_bias);
         const Activation act = activation_arg(activation);
-        py::array_t<float> out(rows.out_shape);
+        auto out = py::array_t<float>(pooled_array(py::dtype::of<float>(), rows.out_shape));
         const float* xp = x.data();
         float* yp = out.mutable_data();
         {

@@ -13,7 +13,7 @@ namespace {
 
 constexpr int kMaxMr = 8;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
-constexpr int64_t kMinMacsPerThread = int64_t{1} << 22;
+constexpr int64_t kMinMacsPerThread = int64_t{1} << 20;
 // Row tiles per task: enough to reuse a weight panel from L2 many times, few enough that
 // large problems still split into plenty of tasks.
 constexpr int64_t kMaxTilesPerTask = 16;
