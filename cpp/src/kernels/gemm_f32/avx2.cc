@@ -33,7 +33,7 @@ static inline __m256i lane_mask(int64_t n) {
 
 // Rows [0, MR) x columns [0, 16) of the block. Few-row tiles keep S independent sets of
 // sums over interleaved k so the FMA latency stays hidden.
-template <int MR>
+template <int MR, bool kPacked>
 static inline void tile(const PanelArgs& a, const float* x, const float* b, float* y,
                         const float* bias, int64_t ncols) {
   constexpr int S = MR == 1 ? 4 : (MR <= 3 ? 2 : 1);
@@ -52,7 +52,8 @@ static inline void tile(const PanelArgs& a, const float* x, const float* b, floa
       const __m256 b1 = _mm256_load_ps(b + (kk + s) * kPanelWidth + 8);
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
-        const __m256 xv = _mm256_broadcast_ss(x + r * ldx + kk + s);
+        const __m256 xv =
+            _mm256_broadcast_ss(x + (kPacked ? (kk + s) * kMr + r : r * ldx + kk + s));
         acc[s][r][0] = _mm256_fmadd_ps(xv, b0, acc[s][r][0]);
         acc[s][r][1] = _mm256_fmadd_ps(xv, b1, acc[s][r][1]);
       }
@@ -63,7 +64,7 @@ static inline void tile(const PanelArgs& a, const float* x, const float* b, floa
     const __m256 b1 = _mm256_load_ps(b + kk * kPanelWidth + 8);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m256 xv = _mm256_broadcast_ss(x + r * ldx + kk);
+      const __m256 xv = _mm256_broadcast_ss(x + (kPacked ? kk * kMr + r : r * ldx + kk));
       acc[0][r][0] = _mm256_fmadd_ps(xv, b0, acc[0][r][0]);
       acc[0][r][1] = _mm256_fmadd_ps(xv, b1, acc[0][r][1]);
     }
@@ -109,7 +110,8 @@ static inline void tile(const PanelArgs& a, const float* x, const float* b, floa
 template <int... R>
 struct TileTable {
   using Fn = void (*)(const PanelArgs&, const float*, const float*, float*, const float*, int64_t);
-  static constexpr Fn fns[] = {nullptr, &tile<R>...};
+  static constexpr Fn row_major[] = {nullptr, &tile<R, false>...};
+  static constexpr Fn packed[] = {nullptr, &tile<R, true>...};
 };
 
 }  // namespace
@@ -118,14 +120,17 @@ void panel_f32_avx2(const PanelArgs& a) {
   using Table = TileTable<1, 2, 3, 4, 5, 6>;
   static_assert(kMr == 6, "the table lists tiles of 1..kMr rows");
   // Row tiles outermost: the x rows of a tile are read for both halves while in L1.
-  for (int64_t i = 0; i < a.m; i += kMr) {
+  // Floats from one row tile of x to the next (packed: one tile; row-major: kMr rows).
+  const int64_t x_step = a.x_packed ? a.ldx : kMr * a.ldx;
+  const auto* fns = a.x_packed ? Table::packed : Table::row_major;
+  const float* x = a.x;
+  for (int64_t i = 0; i < a.m; i += kMr, x += x_step) {
     const int64_t rows = a.m - i < kMr ? a.m - i : kMr;
-    const float* x = a.x + i * a.ldx;
     for (int64_t h = 0; h * kNr < a.nc; ++h) {
       const int64_t ncols = a.nc - h * kNr < kNr ? a.nc - h * kNr : kNr;
       const float* bias = a.bias ? a.bias + h * kNr : nullptr;
       float* y = a.y + i * a.ldy + h * kNr;
-      Table::fns[rows](a, x, a.b + h * kNr, y, bias, ncols);
+      fns[rows](a, x, a.b + h * kNr, y, bias, ncols);
     }
   }
 }

@@ -27,9 +27,10 @@ static inline __m512 epilogue(__m512 v, __m512 bias, Activation act) {
 
 // Rows [0, MR) of the block against the panel. Tiles with few rows cannot hide the FMA
 // latency with MR*2 chains, so they keep S independent sets of sums over interleaved k.
-template <int MR>
+// Rows [0, pf_rows) of the panel slice at pf are prefetched along the way.
+template <int MR, bool kPacked>
 static inline void tile(const PanelArgs& a, const float* x, float* y, __mmask16 mask0,
-                        __mmask16 mask1) {
+                        __mmask16 mask1, const float* pf, int64_t pf_rows) {
   constexpr int S = MR == 1 ? 4 : (MR <= 3 ? 2 : 1);
   __m512 acc[S][MR][2];
 #pragma GCC unroll 16
@@ -43,11 +44,15 @@ static inline void tile(const PanelArgs& a, const float* x, float* y, __mmask16 
   for (; kk + S <= a.kc; kk += S) {
 #pragma GCC unroll 16
     for (int s = 0; s < S; ++s) {
+      if (kk + s < pf_rows) {
+        _mm_prefetch(reinterpret_cast<const char*>(pf + (kk + s) * kPanelWidth), _MM_HINT_T0);
+        _mm_prefetch(reinterpret_cast<const char*>(pf + (kk + s) * kPanelWidth + 16), _MM_HINT_T0);
+      }
       const __m512 b0 = _mm512_load_ps(b + (kk + s) * kPanelWidth);
       const __m512 b1 = _mm512_load_ps(b + (kk + s) * kPanelWidth + 16);
 #pragma GCC unroll 16
       for (int r = 0; r < MR; ++r) {
-        const __m512 xv = _mm512_set1_ps(x[r * ldx + kk + s]);
+        const __m512 xv = _mm512_set1_ps(x[kPacked ? (kk + s) * kMr + r : r * ldx + kk + s]);
         acc[s][r][0] = _mm512_fmadd_ps(xv, b0, acc[s][r][0]);
         acc[s][r][1] = _mm512_fmadd_ps(xv, b1, acc[s][r][1]);
       }
@@ -58,7 +63,7 @@ static inline void tile(const PanelArgs& a, const float* x, float* y, __mmask16 
     const __m512 b1 = _mm512_load_ps(b + kk * kPanelWidth + 16);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
-      const __m512 xv = _mm512_set1_ps(x[r * ldx + kk]);
+      const __m512 xv = _mm512_set1_ps(x[kPacked ? kk * kMr + r : r * ldx + kk]);
       acc[0][r][0] = _mm512_fmadd_ps(xv, b0, acc[0][r][0]);
       acc[0][r][1] = _mm512_fmadd_ps(xv, b1, acc[0][r][1]);
     }
@@ -96,8 +101,10 @@ static inline void tile(const PanelArgs& a, const float* x, float* y, __mmask16 
 
 template <int... R>
 struct TileTable {
-  using Fn = void (*)(const PanelArgs&, const float*, float*, __mmask16, __mmask16);
-  static constexpr Fn fns[] = {nullptr, &tile<R>...};
+  using Fn = void (*)(const PanelArgs&, const float*, float*, __mmask16, __mmask16, const float*,
+                      int64_t);
+  static constexpr Fn row_major[] = {nullptr, &tile<R, false>...};
+  static constexpr Fn packed[] = {nullptr, &tile<R, true>...};
 };
 
 }  // namespace
@@ -109,9 +116,22 @@ void panel_f32_avx512(const PanelArgs& a) {
   const int64_t n1 = a.nc - n0;
   const __mmask16 mask0 = static_cast<__mmask16>((1u << n0) - 1);
   const __mmask16 mask1 = static_cast<__mmask16>((1u << n1) - 1);
+  // Floats from one row tile of x to the next (packed: one tile; row-major: kMr rows).
+  const int64_t x_step = a.x_packed ? a.ldx : kMr * a.ldx;
+  const auto* fns = a.x_packed ? Table::packed : Table::row_major;
+  // Each full tile prefetches an equal share of the next B slice's rows.
+  const int64_t full_tiles = a.m / kMr;
+  const int64_t next_kc = a.next_b ? a.next_kc : 0;
+  const int64_t share = full_tiles > 0 ? (next_kc + full_tiles - 1) / full_tiles : 0;
   int64_t i = 0;
-  for (; i + kMr <= a.m; i += kMr) tile<kMr>(a, a.x + i * a.ldx, a.y + i * a.ldy, mask0, mask1);
-  if (i < a.m) Table::fns[a.m - i](a, a.x + i * a.ldx, a.y + i * a.ldy, mask0, mask1);
+  const float* x = a.x;
+  for (int64_t t = 0; t < full_tiles; ++t, i += kMr, x += x_step) {
+    const int64_t first = t * share;
+    const int64_t rows = first < next_kc ? (next_kc - first < share ? next_kc - first : share) : 0;
+    const float* pf = rows > 0 ? a.next_b + first * kPanelWidth : nullptr;
+    fns[kMr](a, x, a.y + i * a.ldy, mask0, mask1, pf, rows);
+  }
+  if (i < a.m) fns[a.m - i](a, x, a.y + i * a.ldy, mask0, mask1, nullptr, 0);
 }
 
 }  // namespace fastinfer::f32::detail

@@ -20,13 +20,14 @@ namespace {
 struct GemmConfig {
   const char* name;
   detail::PanelKernel kernel;
-  int64_t mr;  // rows per register tile; row blocks are multiples of it
+  int64_t mr;   // rows per register tile; row blocks are multiples of it
+  bool pack_x;  // the kernel reads x packed in tiles of mr rows (see kernels.h)
 };
 
-constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1};
+constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1, false};
 #if FASTINFER_X86
-constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6};
-constexpr GemmConfig kAvx512{"f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12};
+constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, true};
+constexpr GemmConfig kAvx512{"f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12, true};
 #endif
 
 const GemmConfig& config_for(Isa isa) {
@@ -43,14 +44,42 @@ const GemmConfig& config_for(Isa isa) {
   }
 }
 
-constexpr int64_t kKc = 256;            // B slice of 256 x 32 floats = 32 KiB, held in L1
-constexpr int64_t kMc = 144;            // x block of 144 x 256 floats = 144 KiB, held in L2
-constexpr int64_t kMaxGroup = 8;        // panels per task
-constexpr int64_t kTasksPerThread = 4;  // enough tasks to balance uneven thread speed
-// Below this many multiply-adds waking the pool costs more than it saves.
-constexpr int64_t kSerialMacs = int64_t{1} << 17;
+// B slice of kKc x 32 floats = 32 KiB stays in L1 (48 KiB on Zen 5) next to the x tile.
+constexpr int64_t kKc = 256;
+// x block of kMc x kKc floats = 144 KiB stays in L2 while the group's panels pass.
+constexpr int64_t kMc = 144;
+constexpr int64_t kMaxGroup = 8;  // panels per task
+// Enough tasks per thread that a thread slowed by a neighbour does not hold up the call.
+constexpr int64_t kTasksPerThread = 4;
+// Below this many multiply-adds waking the pool costs more than it saves: a sleeping
+// worker takes ~10 us to start, and (1, 768, 768) runs in ~20 us on one core.
+constexpr int64_t kSerialMacs = int64_t{1} << 20;
+// Below this many x elements packing is cheaper than waking the pool for it.
+constexpr int64_t kSerialPack = int64_t{1} << 16;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Copies rows [m0, m0 + mr) of x (m x k) into tile layout: element (r, kk) at dst[kk * mr + r].
+// Why: the kernel then reads one contiguous stream instead of mr rows k floats apart, which
+// for k a multiple of 1024 all map to the same L1 set and evict each other.
+void pack_tile(const float* x, int64_t m, int64_t k, int64_t mr, int64_t m0, float* dst) {
+  const int64_t rows = std::min(mr, m - m0);
+  constexpr int64_t kChunk = 256;  // keep the written span in L1 while rows interleave
+  for (int64_t k0 = 0; k0 < k; k0 += kChunk) {
+    const int64_t k1 = std::min(k, k0 + kChunk);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* src = x + (m0 + r) * k;
+      for (int64_t kk = k0; kk < k1; ++kk) dst[kk * mr + r] = src[kk];
+    }
+  }
+}
+
+// Per calling thread, reused across calls so the steady state allocates nothing.
+float* x_scratch(size_t count) {
+  thread_local AlignedBuffer<float> buf;
+  if (buf.size() < count) buf = AlignedBuffer<float>(count);
+  return buf.data();
+}
 
 }  // namespace
 
@@ -80,6 +109,20 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
       std::clamp<int64_t>(panels * m_blocks / (kTasksPerThread * threads), 1, kMaxGroup);
   const int64_t n_groups = ceil_div(panels, group);
 
+  // Pack all of x once; every task then reads its rows as contiguous tiles.
+  const float* xs = x;
+  int64_t x_tile_stride = k;  // row-major: one row
+  const bool pack_x = cfg.pack_x && m > cfg.mr;
+  if (pack_x) {
+    const int64_t tiles = ceil_div(m, cfg.mr);
+    float* dst = x_scratch(static_cast<size_t>(tiles * cfg.mr * k));
+    x_tile_stride = cfg.mr * k;
+    parallel_for(
+        tiles, [&](int64_t t) { pack_tile(x, m, k, cfg.mr, t * cfg.mr, dst + t * x_tile_stride); },
+        m * k < kSerialPack ? 1 : static_cast<int>(threads));
+    xs = dst;
+  }
+
   auto task = [&](int64_t t) {
     const int64_t mb = t / n_groups, g = t % n_groups;
     const int64_t m0 = mb * mc, rows = std::min(mc, m - m0);
@@ -90,8 +133,10 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
       for (int64_t p = g * group; p < p_end; ++p) {
         const int64_t n0 = p * kPanelWidth;
         detail::PanelArgs a;
-        a.x = x + m0 * k + k0;
-        a.ldx = k;
+        // m0 is a multiple of mr, so a block starts on a tile.
+        a.x = pack_x ? xs + (m0 / cfg.mr) * x_tile_stride + k0 * cfg.mr : x + m0 * k + k0;
+        a.ldx = x_tile_stride;
+        a.x_packed = pack_x;
         a.b = w.panel(p) + k0 * kPanelWidth;
         a.m = rows;
         a.kc = kcur;
@@ -102,6 +147,13 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
         a.last = k0 + kcur >= k;
         a.bias = bias ? bias + n0 : nullptr;
         a.act = act;
+        // The slice this task computes next: the following panel, or the group's first
+        // panel in the next K block.
+        const bool more_panels = p + 1 < p_end;
+        const int64_t k_next = more_panels ? k0 : k0 + kcur;
+        a.next_b =
+            k_next < k ? w.panel(more_panels ? p + 1 : g * group) + k_next * kPanelWidth : nullptr;
+        a.next_kc = std::min(kc, k - k_next);
         cfg.kernel(a);
       }
     }
