@@ -1,0 +1,40 @@
+// fp32 GEMM with pre-packed weights and a fused epilogue: y = act(x @ w + bias).
+// Free of intrinsics: the kernels live in cpp/src/kernels/gemm_f32/<isa>.cc and are
+// chosen from active_isa() on every call, so weights packed once serve every path.
+#pragma once
+
+#include <cstdint>
+
+#include "fastinfer/activation.h"
+#include "fastinfer/aligned_buffer.h"
+
+namespace fastinfer::f32 {
+
+// Width of one packed column panel. 32 floats = two zmm or four ymm registers, so the
+// AVX-512 kernel reads a whole panel row and the AVX2 kernel reads half of one.
+constexpr int64_t kPanelWidth = 32;
+
+// w (K, N) row-major, repacked as [ceil(N/32) panels][K][32]: a kernel walking down K
+// reads one contiguous stream. Columns past N in the last panel are zero.
+struct PackedWeights {
+  int64_t k = 0;
+  int64_t n = 0;
+  AlignedBuffer<float> data;
+
+  int64_t panels() const { return (n + kPanelWidth - 1) / kPanelWidth; }
+  const float* panel(int64_t p) const { return data.data() + p * k * kPanelWidth; }
+};
+
+// Packs w (k x n, row-major, as numpy/ONNX MatMul). Throws std::invalid_argument if
+// k or n is not positive.
+PackedWeights pack(const float* w, int64_t k, int64_t n);
+
+// y (m x n) = act(x (m x k) @ w + bias). `bias` may be null (else n floats). x and y are
+// row-major and contiguous; `k` must equal w.k. Runs on the intra-op thread pool.
+void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const float* bias,
+            Activation act, float* y);
+
+// Name of the kernel linear() uses on the active ISA path, e.g. "f32-gemm-12x32-avx512".
+const char* kernel_name();
+
+}  // namespace fastinfer::f32

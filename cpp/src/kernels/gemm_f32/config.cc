@@ -1,0 +1,164 @@
+// fp32 GEMM driver: the per-ISA kernel table, cache blocking and the split over threads.
+//
+// Loop nest of one task (a block of <= kMc rows times a group of panels):
+//   for each K block (kc deep):        x block (rows x kc) stays in L2
+//     for each panel in the group:     B slice (kc x 32) stays in L1
+//       kernel: all row tiles of the block against that slice
+// K blocks after the first accumulate into y; the last one applies bias and activation.
+#include <algorithm>
+#include <stdexcept>
+#include <string>
+
+#include "fastinfer/cpu_info.h"
+#include "fastinfer/gemm_f32.h"
+#include "fastinfer/thread_pool.h"
+#include "kernels/gemm_f32/kernels.h"
+
+namespace fastinfer::f32 {
+namespace {
+
+struct GemmConfig {
+  const char* name;
+  detail::PanelKernel kernel;
+  int64_t mr;   // rows per register tile; row blocks are multiples of it
+  bool pack_x;  // the kernel reads x packed in tiles of mr rows (see kernels.h)
+};
+
+constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1, false};
+#if FASTINFER_X86
+constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, true};
+constexpr GemmConfig kAvx512{"f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12, true};
+#endif
+
+const GemmConfig& config_for(Isa isa) {
+  switch (isa) {
+#if FASTINFER_X86
+    case Isa::kAvx512Vnni:  // VNNI adds nothing for fp32
+    case Isa::kAvx512:
+      return kAvx512;
+    case Isa::kAvx2:
+      return kAvx2;
+#endif
+    default:
+      return kRef;
+  }
+}
+
+// B slice of kKc x 32 floats = 32 KiB stays in L1 (48 KiB on Zen 5) next to the x tile.
+constexpr int64_t kKc = 256;
+// x block of kMc x kKc floats = 144 KiB stays in L2 while the group's panels pass.
+constexpr int64_t kMc = 144;
+constexpr int64_t kMaxGroup = 8;  // panels per task
+// Enough tasks per thread that a thread slowed by a neighbour does not hold up the call.
+constexpr int64_t kTasksPerThread = 4;
+// Below this many multiply-adds waking the pool costs more than it saves: a sleeping
+// worker takes ~10 us to start, and (1, 768, 768) runs in ~20 us on one core.
+constexpr int64_t kSerialMacs = int64_t{1} << 20;
+// Below this many x elements packing is cheaper than waking the pool for it.
+constexpr int64_t kSerialPack = int64_t{1} << 16;
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+// Copies rows [m0, m0 + mr) of x (m x k) into tile layout: element (r, kk) at dst[kk * mr + r].
+// Why: the kernel then reads one contiguous stream instead of mr rows k floats apart, which
+// for k a multiple of 1024 all map to the same L1 set and evict each other.
+void pack_tile(const float* x, int64_t m, int64_t k, int64_t mr, int64_t m0, float* dst) {
+  const int64_t rows = std::min(mr, m - m0);
+  constexpr int64_t kChunk = 256;  // keep the written span in L1 while rows interleave
+  for (int64_t k0 = 0; k0 < k; k0 += kChunk) {
+    const int64_t k1 = std::min(k, k0 + kChunk);
+    for (int64_t r = 0; r < rows; ++r) {
+      const float* src = x + (m0 + r) * k;
+      for (int64_t kk = k0; kk < k1; ++kk) dst[kk * mr + r] = src[kk];
+    }
+  }
+}
+
+// Per calling thread, reused across calls so the steady state allocates nothing.
+float* x_scratch(size_t count) {
+  thread_local AlignedBuffer<float> buf;
+  if (buf.size() < count) buf = AlignedBuffer<float>(count);
+  return buf.data();
+}
+
+}  // namespace
+
+const char* kernel_name() { return config_for(active_isa()).name; }
+
+void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const float* bias,
+            Activation act, float* y) {
+  if (k != w.k) {
+    throw std::invalid_argument("linear: x has K=" + std::to_string(k) +
+                                " but the packed weights have K=" + std::to_string(w.k));
+  }
+  if (m <= 0) return;
+  const GemmConfig& cfg = config_for(active_isa());
+  const int64_t n = w.n;
+  const int64_t panels = w.panels();
+
+  // A few rows of x are reused too little for K blocking to pay; otherwise split K into
+  // equal blocks of at most kKc.
+  const int64_t k_blocks = m <= cfg.mr ? 1 : ceil_div(k, kKc);
+  const int64_t kc = ceil_div(k, k_blocks);
+  const int64_t m_blocks = ceil_div(m, kMc);
+  const int64_t mc = ceil_div(ceil_div(m, m_blocks), cfg.mr) * cfg.mr;
+
+  const bool serial = m * n * k < kSerialMacs;
+  const int64_t threads = serial ? 1 : num_threads();
+  const int64_t group =
+      std::clamp<int64_t>(panels * m_blocks / (kTasksPerThread * threads), 1, kMaxGroup);
+  const int64_t n_groups = ceil_div(panels, group);
+
+  // Pack all of x once; every task then reads its rows as contiguous tiles.
+  const float* xs = x;
+  int64_t x_tile_stride = k;  // row-major: one row
+  const bool pack_x = cfg.pack_x && m > cfg.mr;
+  if (pack_x) {
+    const int64_t tiles = ceil_div(m, cfg.mr);
+    float* dst = x_scratch(static_cast<size_t>(tiles * cfg.mr * k));
+    x_tile_stride = cfg.mr * k;
+    parallel_for(
+        tiles, [&](int64_t t) { pack_tile(x, m, k, cfg.mr, t * cfg.mr, dst + t * x_tile_stride); },
+        m * k < kSerialPack ? 1 : static_cast<int>(threads));
+    xs = dst;
+  }
+
+  auto task = [&](int64_t t) {
+    const int64_t mb = t / n_groups, g = t % n_groups;
+    const int64_t m0 = mb * mc, rows = std::min(mc, m - m0);
+    if (rows <= 0) return;
+    const int64_t p_end = std::min(panels, (g + 1) * group);
+    for (int64_t k0 = 0; k0 < k; k0 += kc) {
+      const int64_t kcur = std::min(kc, k - k0);
+      for (int64_t p = g * group; p < p_end; ++p) {
+        const int64_t n0 = p * kPanelWidth;
+        detail::PanelArgs a;
+        // m0 is a multiple of mr, so a block starts on a tile.
+        a.x = pack_x ? xs + (m0 / cfg.mr) * x_tile_stride + k0 * cfg.mr : x + m0 * k + k0;
+        a.ldx = x_tile_stride;
+        a.x_packed = pack_x;
+        a.b = w.panel(p) + k0 * kPanelWidth;
+        a.m = rows;
+        a.kc = kcur;
+        a.nc = std::min(kPanelWidth, n - n0);
+        a.y = y + m0 * n + n0;
+        a.ldy = n;
+        a.accumulate = k0 > 0;
+        a.last = k0 + kcur >= k;
+        a.bias = bias ? bias + n0 : nullptr;
+        a.act = act;
+        // The slice this task computes next: the following panel, or the group's first
+        // panel in the next K block.
+        const bool more_panels = p + 1 < p_end;
+        const int64_t k_next = more_panels ? k0 : k0 + kcur;
+        a.next_b =
+            k_next < k ? w.panel(more_panels ? p + 1 : g * group) + k_next * kPanelWidth : nullptr;
+        a.next_kc = std::min(kc, k - k_next);
+        cfg.kernel(a);
+      }
+    }
+  };
+  parallel_for(m_blocks * n_groups, task, static_cast<int>(threads));
+}
+
+}  // namespace fastinfer::f32
