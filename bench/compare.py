@@ -16,8 +16,14 @@ import subprocess
 import sys
 import time
 
-SHAPES = [(1, 768, 768), (1, 768, 3072), (32, 768, 3072), (128, 768, 768), (256, 1024, 1024),
-          (512, 4096, 4096)]
+SHAPES = [
+    (1, 768, 768),
+    (1, 768, 3072),
+    (32, 768, 3072),
+    (128, 768, 768),
+    (256, 1024, 1024),
+    (512, 4096, 4096),
+]
 
 
 def measure(threads: int) -> dict:
@@ -26,10 +32,9 @@ def measure(threads: int) -> dict:
     import numpy as np
 
     sys.path.insert(0, os.path.dirname(__file__))
-    from onnx_models import dynamic_int8_session, fp32_session
-
     import fastinfer
     from fastinfer import _core, ops
+    from onnx_models import dynamic_int8_session, fp32_session
 
     fastinfer.set_num_threads(threads)
     results = {"threads": threads, "cpu": fastinfer.cpu_info(), "shapes": []}
@@ -53,20 +58,31 @@ def measure(threads: int) -> dict:
             "fi_core_u8s8": lambda: ops.gemm_u8s8(a, p8),
         }
         macs = m * k * n
-        reps = max(1, int(2e8 / macs))
-        rounds = 7 if macs >= 1 << 32 else 15
+        reps = max(1, int(2e9 / macs))
+        rounds = 5 if macs >= 1 << 32 else 9
         times: dict[str, list[float]] = {name: [] for name in impls}
         for fn in impls.values():
             fn()
         for _ in range(rounds):
             for name, fn in impls.items():
+                # Every library's idle workers spin for a while after a call (onnxruntime,
+                # OpenBLAS, ours); on 2 cores they would steal the next library's second
+                # core, so let them go to sleep between blocks.
+                if threads > 1:
+                    time.sleep(0.05)
+                fn()
                 start = time.perf_counter()
                 for _ in range(reps):
                     fn()
                 times[name].append((time.perf_counter() - start) / reps)
         med = {name: sorted(t)[len(t) // 2] for name, t in times.items()}
-        results["shapes"].append({"shape": [m, k, n], "median_s": med, "min_s":
-                                  {name: min(t) for name, t in times.items()}})
+        results["shapes"].append(
+            {
+                "shape": [m, k, n],
+                "median_s": med,
+                "min_s": {name: min(t) for name, t in times.items()},
+            }
+        )
     return results
 
 
@@ -93,10 +109,13 @@ def table(res: dict) -> str:
         big = res["shapes"][-1]
         m, k, n = big["shape"]
         got = 2 * m * k * n / big["min_s"]["fi_core_u8s8"] / 1e9
-        lines += ["", f"int8 peak (vpdpbusd loop) {res['int8_peak_gops_1t']:.0f} Gop/s per core; "
-                  f"u8s8 core at 512x4096x4096: {got:.0f} Gop/s = {got / peak:.0%} of "
-                  f"{t} core{'s' if t > 1 else ''}' peak. fp32 peak (FMA loop) "
-                  f"{res['fp32_peak_gflops_1t']:.0f} Gflop/s per core."]
+        lines += [
+            "",
+            f"int8 peak (vpdpbusd loop) {res['int8_peak_gops_1t']:.0f} Gop/s per core; "
+            f"u8s8 core at 512x4096x4096: {got:.0f} Gop/s = {got / peak:.0%} of "
+            f"{t} core{'s' if t > 1 else ''}' peak. fp32 peak (FMA loop) "
+            f"{res['fp32_peak_gflops_1t']:.0f} Gflop/s per core.",
+        ]
     return "\n".join(lines)
 
 
@@ -106,8 +125,12 @@ def main() -> int:
         return 0
     threads = [int(a) for a in sys.argv[1:]] or [1, 2]
     for t in threads:
-        out = subprocess.run([sys.executable, __file__, "--child", str(t)], check=True,
-                             capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(t)],
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         res = json.loads(out.strip().splitlines()[-1])
         if t == threads[0]:
             cpu = res["cpu"]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import THREADS
 
+from conftest import THREADS
 from fastinfer import _core, ops
 
 pytestmark = pytest.mark.skipif(

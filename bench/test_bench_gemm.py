@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest import THREADS
-from onnx_models import dynamic_int8_session, fp32_session
 
+from conftest import THREADS
 from fastinfer import ops
+from onnx_models import dynamic_int8_session, fp32_session
 
 SHAPES = [
     (1, 768, 768),

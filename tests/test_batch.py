@@ -6,6 +6,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from fastinfer import batch
 from fastinfer.batch import PaddedBatch, RaggedBatch
 

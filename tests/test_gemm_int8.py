@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+
 from fastinfer import ops
 from int8_reference import activate, int_gemm, quantize_rows, quantize_weights
 

@@ -7,6 +7,7 @@ import threading
 
 import numpy as np
 import pytest
+
 from fastinfer import _core, memory
 from fastinfer.memory import Pool
 

@@ -7,9 +7,10 @@ import subprocess
 import sys
 import threading
 
-import fastinfer
 import numpy as np
 import pytest
+
+import fastinfer
 from fastinfer import _core, ops
 
 ISAS = ["scalar", "avx2", "avx512", "avx512_vnni"]

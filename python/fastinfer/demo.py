@@ -46,10 +46,14 @@ def main(argv: list[str] | None = None) -> int:
     if args.threads is not None:
         _runtime.set_num_threads(args.threads)
     info = _runtime.cpu_info()
-    print(f"fastinfer on {info['brand'] or info['vendor']}: isa={info['isa']}, "
-          f"threads={info['num_threads']}")
+    print(
+        f"fastinfer on {info['brand'] or info['vendor']}: isa={info['isa']}, "
+        f"threads={info['num_threads']}"
+    )
     rng = np.random.default_rng(0)
-    header = f"{'M x K x N':>18} | {'numpy fp32':>10} | {'fi fp32':>14} | {'fi int8':>14} | int8 err"
+    header = (
+        f"{'M x K x N':>18} | {'numpy fp32':>10} | {'fi fp32':>14} | {'fi int8':>14} | int8 err"
+    )
     print(header)
     print("-" * len(header))
     for m, k, n in SHAPES:

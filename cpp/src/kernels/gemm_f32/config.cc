@@ -51,9 +51,10 @@ constexpr int64_t kMc = 144;
 constexpr int64_t kMaxGroup = 8;  // panels per task
 // Enough tasks per thread that a thread slowed by a neighbour does not hold up the call.
 constexpr int64_t kTasksPerThread = 4;
-// Below this many multiply-adds waking the pool costs more than it saves: a sleeping
-// worker takes ~10 us to start, and (1, 768, 768) runs in ~20 us on one core.
-constexpr int64_t kSerialMacs = int64_t{1} << 20;
+// Below this many multiply-adds waking the pool costs more than it saves. Workers spin
+// briefly between calls, so (1, 768, 768) (~20 us, bound by weight bandwidth) already
+// gains from a second core.
+constexpr int64_t kSerialMacs = int64_t{1} << 18;
 // Below this many x elements packing is cheaper than waking the pool for it.
 constexpr int64_t kSerialPack = int64_t{1} << 16;
 
