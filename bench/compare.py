@@ -50,12 +50,12 @@ def measure(threads: int) -> dict:
         s8, s32 = dynamic_int8_session(w, threads), fp32_session(w, threads)
         feed = {"x": x}
         impls = {
-            "fi_int8": lambda: ops.linear_int8(x, p8),
-            "ort_int8": lambda: s8.run(None, feed),
-            "fi_fp32": lambda: ops.linear(x, p32),
-            "ort_fp32": lambda: s32.run(None, feed),
-            "numpy_fp32": lambda: np.matmul(x, w),
-            "fi_core_u8s8": lambda: ops.gemm_u8s8(a, p8),
+            "fi_int8": lambda x=x, p8=p8: ops.linear_int8(x, p8),
+            "ort_int8": lambda s8=s8, feed=feed: s8.run(None, feed),
+            "fi_fp32": lambda x=x, p32=p32: ops.linear(x, p32),
+            "ort_fp32": lambda s32=s32, feed=feed: s32.run(None, feed),
+            "numpy_fp32": lambda x=x, w=w: np.matmul(x, w),
+            "fi_core_u8s8": lambda a=a, p8=p8: ops.gemm_u8s8(a, p8),
         }
         macs = m * k * n
         reps = max(1, int(2e9 / macs))

@@ -66,9 +66,9 @@ def main(argv: list[str] | None = None) -> int:
         int8_err = relative_error(ops.linear_int8(x, packed_int8, bias), ref)
         if fp32_err > 1e-4:
             raise SystemExit(f"fp32 path disagrees with numpy: relative error {fp32_err:.2e}")
-        t_np = best_time(lambda: x @ w + bias)
-        t_fp32 = best_time(lambda: ops.linear(x, packed_fp32, bias))
-        t_int8 = best_time(lambda: ops.linear_int8(x, packed_int8, bias))
+        t_np = best_time(lambda x=x, w=w, b=bias: x @ w + b)
+        t_fp32 = best_time(lambda x=x, p=packed_fp32, b=bias: ops.linear(x, p, b))
+        t_int8 = best_time(lambda x=x, p=packed_int8, b=bias: ops.linear_int8(x, p, b))
         print(
             f"{f'{m} x {k} x {n}':>18} | {t_np * 1e6:8.1f}us | "
             f"{t_fp32 * 1e6:8.1f}us {t_np / t_fp32:4.1f}x | "
