@@ -17,7 +17,7 @@ class UnsupportedOpError(FastInferError, NotImplementedError):
 
     ``ops`` lists every unsupported op type (with the nodes using them)."""
 
-    def __init__(self, message: str, ops: "list[str] | None" = None) -> None:
+    def __init__(self, message: str, ops: list[str] | None = None) -> None:
         super().__init__(message)
         self.ops = list(ops or [])
 

@@ -26,7 +26,7 @@ class Value:
     """A tensor flowing through the graph."""
 
     name: str
-    dtype: Optional[np.dtype] = None  # None: unknown
+    dtype: np.dtype | None = None  # None: unknown
     shape: Shape = None
 
     @property
