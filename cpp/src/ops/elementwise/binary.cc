@@ -1,0 +1,139 @@
+// Arithmetic with numpy broadcasting: Add, Sub, Mul, Div, Pow, Max, Min.
+//
+// Integer semantics (ONNX leaves overflow unspecified; we never invoke C++ undefined
+// behaviour): Add/Sub/Mul wrap in two's complement; Div truncates toward zero like C and
+// onnxruntime, x / 0 gives 0 and INT_MIN / -1 gives INT_MIN instead of trapping.
+// Max/Min propagate NaN like numpy's maximum/minimum.
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <type_traits>
+
+#include "ops/common/binary_kernel.h"
+#include "ops/common/copy_kernel.h"
+
+namespace fastinfer::ops {
+namespace {
+
+// Integers compute in their unsigned type, where overflow wraps instead of being undefined.
+template <class T, bool = std::is_integral_v<T>>
+struct WrapType {
+  using type = T;
+};
+template <class T>
+struct WrapType<T, true> {
+  using type = std::make_unsigned_t<T>;
+};
+template <class T>
+using Wide = typename WrapType<T>::type;
+
+template <class T>
+struct AddOp {
+  T operator()(T a, T b) const { return static_cast<T>(Wide<T>(a) + Wide<T>(b)); }
+};
+template <class T>
+struct SubOp {
+  T operator()(T a, T b) const { return static_cast<T>(Wide<T>(a) - Wide<T>(b)); }
+};
+template <class T>
+struct MulOp {
+  T operator()(T a, T b) const { return static_cast<T>(Wide<T>(a) * Wide<T>(b)); }
+};
+template <class T>
+struct DivOp {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_integral_v<T>) {
+      if (b == 0) return 0;
+      if (b == -1) return static_cast<T>(Wide<T>(0) - Wide<T>(a));
+    }
+    return a / b;
+  }
+};
+template <class T>
+struct PowOp {
+  T operator()(T a, T b) const { return std::pow(a, b); }
+};
+// pow(x, 2) is x * x exactly (both are correctly rounded); the common case in LayerNorm
+// subgraphs and variance computations.
+template <class T>
+struct SquareOp {
+  T operator()(T a, T) const { return a * a; }
+};
+template <class T>
+struct MaxOp {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return a < b ? b : a;
+  }
+};
+template <class T>
+struct MinOp {
+  T operator()(T a, T b) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      if (a != a) return a;
+      if (b != b) return b;
+    }
+    return b < a ? b : a;
+  }
+};
+
+template <template <class> class Op>
+std::unique_ptr<plan::Kernel> arith(const KernelSpec& spec, bool ints) {
+  check_arity(spec, 2, 2, 1, 1);
+  if (ints) {
+    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
+  } else {
+    check_dtype(spec, 0, {DType::kFloat32});
+  }
+  Broadcast bc = binary_broadcast(spec, nullptr);
+  switch (spec.inputs[0].dtype) {
+    case DType::kInt32:
+      return std::make_unique<BinaryKernel<int32_t, int32_t, Op<int32_t>>>(std::move(bc));
+    case DType::kInt64:
+      return std::make_unique<BinaryKernel<int64_t, int64_t, Op<int64_t>>>(std::move(bc));
+    default:
+      return std::make_unique<BinaryKernel<float, float, Op<float>>>(std::move(bc));
+  }
+}
+
+std::unique_ptr<plan::Kernel> make_pow(const KernelSpec& spec) {
+  check_arity(spec, 2, 2, 1, 1);
+  check_dtype(spec, 0, {DType::kFloat32});
+  check_dtype(spec, 1, {DType::kFloat32});
+  const void* exponent = spec.constant_inputs[1];
+  if (exponent && spec.inputs[1].numel() == 1 && *static_cast<const float*>(exponent) == 2.0f) {
+    Broadcast bc = binary_broadcast(spec, nullptr);
+    return std::make_unique<BinaryKernel<float, float, SquareOp<float>>>(std::move(bc));
+  }
+  return arith<PowOp>(spec, false);
+}
+
+// Max and Min are variadic in ONNX; one input is a copy, more than two is not supported.
+template <template <class> class Op>
+std::unique_ptr<plan::Kernel> make_extremum(const KernelSpec& spec) {
+  check_arity(spec, 1, 2, 1, 1);
+  if (spec.inputs.size() == 1) {
+    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
+    check_output(spec, 0, spec.inputs[0].dtype, spec.inputs[0].shape);
+    return make_copy_kernel(spec.inputs[0].nbytes());
+  }
+  return arith<Op>(spec, true);
+}
+
+const bool kRegistered = [] {
+  plan::register_kernel("Add", [](const KernelSpec& s) { return arith<AddOp>(s, true); });
+  plan::register_kernel("Sub", [](const KernelSpec& s) { return arith<SubOp>(s, true); });
+  plan::register_kernel("Mul", [](const KernelSpec& s) { return arith<MulOp>(s, true); });
+  plan::register_kernel("Div", [](const KernelSpec& s) { return arith<DivOp>(s, true); });
+  plan::register_kernel("Pow", make_pow);
+  plan::register_kernel("Max", make_extremum<MaxOp>);
+  plan::register_kernel("Min", make_extremum<MinOp>);
+  return true;
+}();
+
+}  // namespace
+}  // namespace fastinfer::ops

@@ -1,0 +1,120 @@
+// float32 unary ops and Not on bool. Each uses the correctly rounded or libm function
+// (std::erf, std::tanh, ...), so results match numpy to an ulp or two; the simple ones
+// (Relu, Neg, Abs, Sqrt, Reciprocal) are plain loops the compiler vectorises.
+#include <cmath>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "ops/common/op_util.h"
+#include "ops/common/parallel.h"
+
+namespace fastinfer::ops {
+namespace {
+
+template <class T, class Op>
+class UnaryKernel final : public plan::Kernel {
+ public:
+  explicit UnaryKernel(int64_t n) : n_(n) {}
+  void run(const void* const* inputs, void* const* outputs) const override {
+    const T* x = static_cast<const T*>(inputs[0]);
+    T* y = static_cast<T*>(outputs[0]);
+    // libm calls cost ~10-20 ns each, so even moderate tensors are worth splitting.
+    parallel_chunks(n_, kParallelGrain / 8, [&](int64_t begin, int64_t end) {
+      const Op op;
+      for (int64_t i = begin; i < end; ++i) y[i] = op(x[i]);
+    });
+  }
+
+ private:
+  int64_t n_;
+};
+
+struct SqrtOp {
+  float operator()(float x) const { return std::sqrt(x); }
+};
+struct ErfOp {
+  float operator()(float x) const { return std::erf(x); }
+};
+struct TanhOp {
+  float operator()(float x) const { return std::tanh(x); }
+};
+struct SigmoidOp {
+  // exp(-x) overflows to inf for x < -88 and gives 1 / inf = 0, the correct limit.
+  float operator()(float x) const { return 1.0f / (1.0f + std::exp(-x)); }
+};
+struct ReluOp {
+  // x > 0 ? x : 0 would turn NaN into 0; this keeps NaN.
+  float operator()(float x) const { return x < 0.0f ? 0.0f : x; }
+};
+struct ExpOp {
+  float operator()(float x) const { return std::exp(x); }
+};
+struct LogOp {
+  float operator()(float x) const { return std::log(x); }
+};
+struct NegOp {
+  float operator()(float x) const { return -x; }
+};
+struct AbsOp {
+  float operator()(float x) const { return std::fabs(x); }
+};
+struct ReciprocalOp {
+  float operator()(float x) const { return 1.0f / x; }
+};
+struct GeluErfOp {
+  float operator()(float x) const { return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f)); }
+};
+struct GeluTanhOp {
+  float operator()(float x) const {
+    // sqrt(2 / pi) * (x + 0.044715 x^3), the ONNX 20 'tanh' approximation.
+    const float inner = 0.7978845608028654f * (x + 0.044715f * x * x * x);
+    return 0.5f * x * (1.0f + std::tanh(inner));
+  }
+};
+struct NotOp {
+  uint8_t operator()(uint8_t x) const { return x == 0; }
+};
+
+void check_unary(const KernelSpec& spec, DType t) {
+  check_arity(spec, 1, 1, 1, 1);
+  check_dtype(spec, 0, {t});
+  check_output(spec, 0, t, spec.inputs[0].shape);
+}
+
+template <class Op>
+std::unique_ptr<plan::Kernel> make_float(const KernelSpec& spec) {
+  check_unary(spec, DType::kFloat32);
+  return std::make_unique<UnaryKernel<float, Op>>(spec.inputs[0].numel());
+}
+
+std::unique_ptr<plan::Kernel> make_gelu(const KernelSpec& spec) {
+  const std::string approx = plan::attr_string(spec.attrs, "approximate", "none");
+  if (approx == "none") return make_float<GeluErfOp>(spec);
+  if (approx == "tanh") return make_float<GeluTanhOp>(spec);
+  fail(spec, "approximate='" + approx + "' is not supported (none, tanh)");
+}
+
+std::unique_ptr<plan::Kernel> make_not(const KernelSpec& spec) {
+  check_unary(spec, DType::kBool);
+  return std::make_unique<UnaryKernel<uint8_t, NotOp>>(spec.inputs[0].numel());
+}
+
+const bool kRegistered = [] {
+  plan::register_kernel("Sqrt", make_float<SqrtOp>);
+  plan::register_kernel("Erf", make_float<ErfOp>);
+  plan::register_kernel("Tanh", make_float<TanhOp>);
+  plan::register_kernel("Sigmoid", make_float<SigmoidOp>);
+  plan::register_kernel("Relu", make_float<ReluOp>);
+  plan::register_kernel("Exp", make_float<ExpOp>);
+  plan::register_kernel("Log", make_float<LogOp>);
+  plan::register_kernel("Neg", make_float<NegOp>);
+  plan::register_kernel("Abs", make_float<AbsOp>);
+  plan::register_kernel("Reciprocal", make_float<ReciprocalOp>);
+  plan::register_kernel("Gelu", make_gelu);
+  plan::register_kernel("Not", make_not);
+  return true;
+}();
+
+}  // namespace
+}  // namespace fastinfer::ops
