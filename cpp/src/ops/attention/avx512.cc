@@ -11,7 +11,8 @@ namespace {
 
 inline __m512 exp512(__m512 x) {
   x = _mm512_max_ps(x, _mm512_set1_ps(-87.3f));  // below: the result underflows to ~0
-  const __m512 n = _mm512_cvtepi32_ps(_mm512_cvtps_epi32(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f))));
+  const __m512 n = _mm512_cvtepi32_ps(
+      _mm512_cvtps_epi32(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f))));
   __m512 r = _mm512_fnmadd_ps(n, _mm512_set1_ps(0.693359375f), x);
   r = _mm512_fnmadd_ps(n, _mm512_set1_ps(-2.12194440e-4f), r);
   __m512 p = _mm512_set1_ps(1.9875691500e-4f);
@@ -43,7 +44,12 @@ float softmax_exp_sum_avx512(float* row, int64_t n, float max) {
     _mm512_mask_storeu_ps(row + j, m, e);
     acc = _mm512_add_ps(acc, _mm512_maskz_mov_ps(m, e));
   }
-  return _mm512_reduce_add_ps(acc);
+  // By hand: GCC 12's _mm512_reduce_add_ps trips -Wuninitialized inside its own header.
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, acc);
+  float sum = 0.0f;
+  for (float l : lanes) sum += l;
+  return sum;
 }
 
 }  // namespace fastinfer::ops::detail

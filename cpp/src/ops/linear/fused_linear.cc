@@ -18,14 +18,16 @@ class FusedLinearKernel final : public plan::Kernel {
   int64_t m = 0, k = 0, n = 0;
   bool has_packed = false;
   f32::PackedWeights packed;
-  std::vector<float> bias;  // empty: none
+  std::vector<float> bias;    // a constant bias, copied
+  bool dynamic_bias = false;  // the bias is input 2 at run time
   Activation act = Activation::kNone;
   bool gelu_tanh = false;
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
     float* y = static_cast<float*>(outputs[0]);
-    const float* b = bias.empty() ? static_cast<const float*>(inputs[2]) : bias.data();
+    const float* b = dynamic_bias ? static_cast<const float*>(inputs[2])
+                                  : (bias.empty() ? nullptr : bias.data());
     if (k == 0) {
       for (int64_t i = 0; i < m; ++i) {
         for (int64_t j = 0; j < n; ++j) y[i * n + j] = b ? b[j] : 0.0f;
@@ -84,6 +86,8 @@ std::unique_ptr<plan::Kernel> make_fused_linear(const plan::KernelSpec& spec) {
     if (const void* c = constant_input(spec, 2)) {
       const float* b = static_cast<const float*>(c);
       kern->bias.assign(b, b + kern->n);
+    } else {
+      kern->dynamic_bias = true;
     }
   }
   if (const void* c = constant_input(spec, 1); c && kern->k > 0 && kern->n > 0) {
