@@ -122,7 +122,18 @@ class Model:
     # -- metadata --------------------------------------------------------------------------
     @property
     def inputs(self) -> list[TensorInfo]:
-        return [TensorInfo(v.name, v.dtype, tuple(v.shape or ())) for v in self._graph.inputs]
+        return list(self._input_infos)
+
+    @property
+    def _input_infos(self) -> tuple[TensorInfo, ...]:
+        # Computed once: run() reads it on every call.
+        infos = self.__dict__.get("_input_infos_cache")
+        if infos is None:
+            infos = tuple(
+                TensorInfo(v.name, v.dtype, tuple(v.shape or ())) for v in self._graph.inputs
+            )
+            self.__dict__["_input_infos_cache"] = infos
+        return infos
 
     @property
     def outputs(self) -> list[TensorInfo]:
@@ -147,7 +158,7 @@ class Model:
 
     # -- inputs ----------------------------------------------------------------------------
     def _feeds(self, inputs: Inputs) -> dict[str, np.ndarray]:
-        infos = self.inputs
+        infos = self._input_infos
         if isinstance(inputs, Mapping):
             feeds = dict(inputs)
         elif isinstance(inputs, np.ndarray):
@@ -217,7 +228,7 @@ class Model:
         return self._reference_cache[key]
 
     def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
-        key = tuple(feeds[i.name].shape for i in self.inputs)
+        key = tuple(feeds[i.name].shape for i in self._input_infos)
         plan = self._plans.get(key)
         if plan is not None:
             return plan
@@ -249,7 +260,7 @@ class Model:
         feeds = self._feeds(inputs)
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
-            return {o.name: a for o, a in zip(self.outputs, outs)}
+            return {o.name: a for o, a in zip(self._graph.output_names, outs)}
         return self._plan_for(feeds).run(feeds)
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
