@@ -16,7 +16,7 @@ def make_data(rng: np.random.Generator, n: int) -> tuple[np.ndarray, np.ndarray]
     """Gaussian blobs: one centre per class, noise of the same scale as the spacing."""
     centres = np.random.default_rng(7).standard_normal((CLASSES, FEATURES)).astype(np.float32)
     labels = rng.integers(0, CLASSES, size=n)
-    x = centres[labels] + 0.9 * rng.standard_normal((n, FEATURES)).astype(np.float32)
+    x = centres[labels] + 2.5 * rng.standard_normal((n, FEATURES)).astype(np.float32)
     return x.astype(np.float32), labels
 
 
