@@ -19,8 +19,6 @@ namespace detail {
 #if FASTINFER_X86
 void depthwise_plane_avx2(const float* in, const float* weights, float bias, Activation act,
                           const Window2d& g, float* out);
-void depthwise_plane_avx512(const float* in, const float* weights, float bias, Activation act,
-                            const Window2d& g, float* out);
 #endif
 }  // namespace detail
 
