@@ -245,3 +245,14 @@ def test_gelu_intermediate_with_two_readers_not_fused(rng):
     nodes = _gelu_erf("x", "y", "div") + [helper.make_node("Neg", ["g_e"], ["z"])]
     g = build(nodes, {"x": [2, 7]}, ["y", "z"], GELU_CONSTS)
     assert fuse_gelu(g) == 0
+
+
+def test_linear_gelu_input_read_elsewhere_not_fused(rng):
+    nodes = [helper.make_node("MatMul", ["x", "W"], ["a"]), *_gelu_erf("a", "y", "div")]
+    nodes.append(helper.make_node("Neg", ["a"], ["z"]))
+    g = build(nodes, {"x": [3, K]}, ["y", "z"], _wb(rng)[:1] + GELU_CONSTS)
+    before = g.copy()
+    assert fuse_linear(g) == 1  # the MatMul only: its output is also read by Neg
+    assert g.nodes[0].attrs["activation"] == ""
+    assert fuse_gelu(g) == 1  # the GELU still fuses on its own
+    assert_same(before, g, feeds_for(g, rng))
