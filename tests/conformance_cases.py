@@ -387,6 +387,10 @@ def summarize(collection: Collection | None = None) -> dict:
     }
     for key in OUTCOMES:
         totals[key] = sum(c[key] for c in per_op.values())
+    # Adaptations made before running (see MIN_OPSET and CONSTANT_INPUTS).
+    run = [c for c in collection.cases if not c.filtered]
+    totals["run_after_opset_conversion"] = sum(1 for c in run if _opset(c.model) < MIN_OPSET)
+    totals["run_with_constant_inputs_frozen"] = sum(1 for c in run if c.frozen_inputs)
     totals["expanded_with_unclaimed_ops"] = sum(len(v) for v in collection.unclaimed.values())
     return {
         "totals": totals,
@@ -404,6 +408,8 @@ def summary_text(summary: dict) -> str:
         f"({t['claimed_ops_with_cases']} with cases), {t['selected']} cases selected, "
         f"{t['run']} run: {t['passed']} passed, {t['failed']} failed, {t['xfailed']} xfailed, "
         f"{t['xpassed']} xpassed; {t['filtered']} filtered",
+        f"  run after conversion to opset {MIN_OPSET}: {t['run_after_opset_conversion']}; "
+        f"run with shape/weight inputs as initializers: {t['run_with_constant_inputs_frozen']}",
     ]
     lines += [f"  filtered {n:4d}: {r}" for r, n in summary["filtered_by"].items()]
     lines += [f"  xfailed  {n:4d}: {r}" for r, n in summary["xfailed_by"].items()]
