@@ -141,15 +141,6 @@ def _names(*patterns: str) -> Callable[[str], bool]:
 
 
 KNOWN_FAILURES: dict[str, Callable[[str], bool]] = {
-    # The registry's "Attention" is fastinfer's fused op (domain ai.fastinfer: 4-D q, k_t, v
-    # with K pre-transposed, 3-4 inputs, float mask), but native_ops()/check_supported match
-    # op_type without the domain, so standard ONNX Attention (opset 23) is claimed too. The
-    # kernel then rejects it (k read as k_t, 3-D inputs, bool masks, past/present, qk_matmul
-    # output); where Sk == D it would misread K silently.
-    "ONNX Attention (opset 23) is claimed through the fused ai.fastinfer Attention kernel, "
-    "which has other semantics (domain-blind op match in compile/lower.py)": _names(
-        r"test_attention_.*"
-    ),
     "broadcasting binary/compare kernels have no int8/uint8 path (float32/int32/int64 only)": (
         _names(
             r"test_(add|sub|mul|div|equal|greater|greater_equal|less|less_equal|max|min)"
@@ -167,11 +158,6 @@ KNOWN_FAILURES: dict[str, Callable[[str], bool]] = {
         r"test_(average|max)pool_3d_.*"
     ),
     "MaxPool is float32 only; ONNX allows int8/uint8": _names(r"test_maxpool_2d_uint8"),
-    # lower.py lowers Dropout as an alias of its first output and drops the mask, so a mask
-    # that is a graph output is never written.
-    "Dropout's mask output is dropped by lowering ('value used before it is produced')": _names(
-        r"test_dropout_default_mask(_ratio)?"
-    ),
 }
 
 # Cases whose expected outputs are less precise than RTOL/ATOL: (rtol, atol) and why.
@@ -332,14 +318,10 @@ def outcome(case: Case) -> str:
 # of an error: specialize.py takes every shape from one reference run with zero-filled inputs,
 # so a Reshape/Squeeze/Unsqueeze whose shape or axes is a graph input gets the shape its
 # zeros give (allowzero=0 copies dims; axes 0) and runs as an alias of that wrong shape.
-SILENT_WRONG_WHEN_FED: dict[str, Callable[[str], bool]] = {
-    "specialize.py folds a runtime shape/axes input of Reshape/Squeeze/Unsqueeze from the "
-    "zero-filled reference run: wrong output shape, no error": _names(
-        r"test_reshape_(reordered_all_dims|reordered_last_dims|negative_dim|allowzero_reordered)",
-        r"test_squeeze_negative_axes",
-        r"test_unsqueeze_(axis_1|axis_2|negative_axes)",
-    ),
-}
+# Cases that computed a wrong result when their shape inputs were fed at run time. Empty
+# since lowering refuses a shape, axes or weight input computed from input data (see
+# CONSTANT_INPUTS in compile/lower.py); kept so a regression has a place to be named.
+SILENT_WRONG_WHEN_FED: dict[str, Callable[[str], bool]] = {}
 
 
 def fed_at_runtime_cases() -> list[Case]:
