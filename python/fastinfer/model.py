@@ -260,7 +260,7 @@ class Model:
         feeds = self._feeds(inputs)
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
-            return {o.name: a for o, a in zip(self._graph.output_names, outs)}
+            return dict(zip(self._graph.output_names, outs))
         return self._plan_for(feeds).run(feeds)
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):

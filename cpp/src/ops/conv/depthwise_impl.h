@@ -54,7 +54,7 @@ static inline void depthwise_plane_impl(const float* in, const float* weights, f
       }
     }
     if (act == Activation::kRelu) {
-      for (int64_t ox = 0; ox < w.out; ++ox) o[ox] = o[ox] > 0.0f ? o[ox] : 0.0f;
+      for (int64_t ox = 0; ox < w.out; ++ox) o[ox] = o[ox] < 0.0f ? 0.0f : o[ox];  // keeps NaN
     } else if (act != Activation::kNone) {
       for (int64_t ox = 0; ox < w.out; ++ox) o[ox] = apply_activation_ref(act, o[ox]);
     }
