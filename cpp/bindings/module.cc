@@ -22,4 +22,5 @@ PYBIND11_MODULE(_core, m) {
   fastinfer::bindings::register_f32(m);
   fastinfer::bindings::register_memory(m);
   fastinfer::bindings::register_batch(m);
+  fastinfer::bindings::register_plan(m);
 }

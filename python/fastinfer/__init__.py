@@ -8,10 +8,28 @@ from __future__ import annotations
 from . import batch, memory, ops
 from ._core import __version__
 from ._runtime import cpu_info, get_num_threads, set_num_threads
-from .errors import FastInferError
+from .devices import devices
+from .errors import (
+    DeviceError,
+    FastInferError,
+    InputError,
+    InputTypeError,
+    InvalidModelError,
+    UnsupportedOpError,
+)
+from .model import Model, TensorInfo, load
 
 __all__ = [
+    "DeviceError",
     "FastInferError",
+    "InputError",
+    "InputTypeError",
+    "InvalidModelError",
+    "Model",
+    "TensorInfo",
+    "UnsupportedOpError",
+    "devices",
+    "load",
     "__version__",
     "batch",
     "cpu_info",

@@ -26,15 +26,15 @@ enum class DType : int32_t {
   kFloat64 = 11,
 };
 
-size_t dtype_size(DType t);          // throws std::invalid_argument for unknown codes
-const char* dtype_name(DType t);     // "float32", "int64", ...
+size_t dtype_size(DType t);           // throws std::invalid_argument for unknown codes
+const char* dtype_name(DType t);      // "float32", "int64", ...
 DType dtype_from_code(int32_t code);  // validates the code
 
 struct TensorDesc {
   DType dtype = DType::kFloat32;
   std::vector<int64_t> shape;
-  int64_t numel() const;   // product of shape (1 for a scalar)
-  int64_t nbytes() const;  // numel * dtype_size
+  int64_t numel() const;    // product of shape (1 for a scalar)
+  int64_t nbytes() const;   // numel * dtype_size
   std::string str() const;  // e.g. "float32[2, 3]"
 };
 
@@ -65,8 +65,8 @@ class Kernel {
 
 // What a factory sees when a step is added.
 struct KernelSpec {
-  std::string op;    // ONNX op type, or a fastinfer fused op ("FusedLinear", ...)
-  std::string name;  // node name, for error messages
+  std::string op;                   // ONNX op type, or a fastinfer fused op ("FusedLinear", ...)
+  std::string name;                 // node name, for error messages
   std::vector<TensorDesc> inputs;   // dtype {} and empty shape for an omitted optional input
   std::vector<bool> input_present;  // false where the node omits an optional input
   std::vector<TensorDesc> outputs;
@@ -124,11 +124,13 @@ class Plan {
   const std::string& tensor_name(int tensor) const;
   int num_inputs() const;
   int num_outputs() const;
+  int input_tensor(int i) const;   // tensor id of the i-th input
+  int output_tensor(int i) const;  // tensor id of the i-th output
   int num_steps() const;
   const std::string& step_op(int step) const;
   const std::string& step_name(int step) const;
-  int64_t arena_bytes() const;        // planned arena size
-  int64_t arena_lower_bound() const;  // max bytes live at once
+  int64_t arena_bytes() const;         // planned arena size
+  int64_t arena_lower_bound() const;   // max bytes live at once
   int64_t intermediate_bytes() const;  // sum of intermediates, without reuse
   int64_t constant_bytes() const;
   int64_t arenas_allocated() const;  // arenas created so far (one per concurrent run)

@@ -1,0 +1,140 @@
+// MaxPool (with the optional Indices output) and AveragePool over NCHW, 1-D or 2-D, one
+// (n, c) plane per task. Window bounds are clipped once per output pixel, so the inner
+// loops carry no padding tests.
+#include <algorithm>
+#include <cstdint>
+#include <limits>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "fastinfer/plan.h"
+#include "fastinfer/thread_pool.h"
+#include "ops/conv/window_geometry.h"
+#include "ops/linear/spec_checks.h"
+
+namespace fastinfer::ops {
+namespace {
+
+// First and one-past-last tap index t in [0, kernel) with begin + t * dilation in [lo, hi).
+void tap_range(int64_t begin, const WindowAxis& a, int64_t lo, int64_t hi, int64_t* t0,
+               int64_t* t1) {
+  const int64_t d = a.dilation;
+  int64_t first = begin >= lo ? 0 : (lo - begin + d - 1) / d;
+  int64_t last = begin >= hi ? 0 : (hi - begin + d - 1) / d;
+  *t0 = std::min(first, a.kernel);
+  *t1 = std::clamp(last, *t0, a.kernel);
+}
+
+class PoolKernel final : public plan::Kernel {
+ public:
+  bool is_max = true;
+  bool count_include_pad = false;
+  bool column_major_indices = false;  // storage_order = 1
+  int64_t planes = 0;
+  Window2d g;
+
+  void run(const void* const* inputs, void* const* outputs) const override {
+    const float* x = static_cast<const float*>(inputs[0]);
+    float* y = static_cast<float*>(outputs[0]);
+    run_impl(x, y, n_outputs > 1 ? static_cast<int64_t*>(outputs[1]) : nullptr);
+  }
+  size_t n_outputs = 1;
+
+ private:
+  void run_impl(const float* x, float* y, int64_t* idx) const {
+    const WindowAxis &h = g.h, &w = g.w;
+    const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
+    parallel_for(
+        planes,
+        [&](int64_t p) {
+          const float* src = x + p * in_plane;
+          float* dst = y + p * out_plane;
+          for (int64_t oy = 0; oy < h.out; ++oy) {
+            const int64_t y0 = oy * h.stride - h.pad_begin;
+            int64_t ty0, ty1;
+            tap_range(y0, h, 0, h.in, &ty0, &ty1);
+            for (int64_t ox = 0; ox < w.out; ++ox) {
+              const int64_t x0 = ox * w.stride - w.pad_begin;
+              int64_t tx0, tx1;
+              tap_range(x0, w, 0, w.in, &tx0, &tx1);
+              const int64_t o = oy * w.out + ox;
+              if (is_max) {
+                float best = -std::numeric_limits<float>::infinity();
+                int64_t best_at = -1;
+                for (int64_t ty = ty0; ty < ty1; ++ty) {
+                  const int64_t iy = y0 + ty * h.dilation;
+                  for (int64_t tx = tx0; tx < tx1; ++tx) {
+                    const int64_t ix = x0 + tx * w.dilation;
+                    const float v = src[iy * w.in + ix];
+                    if (v > best || best_at < 0) {
+                      best = v;
+                      best_at = column_major_indices ? ix * h.in + iy : iy * w.in + ix;
+                    }
+                  }
+                }
+                dst[o] = best;
+                if (idx) idx[p * out_plane + o] = best_at < 0 ? -1 : p * in_plane + best_at;
+              } else {
+                float sum = 0.0f;
+                for (int64_t ty = ty0; ty < ty1; ++ty) {
+                  const float* row = src + (y0 + ty * h.dilation) * w.in + x0;
+                  for (int64_t tx = tx0; tx < tx1; ++tx) sum += row[tx * w.dilation];
+                }
+                int64_t count = (ty1 - ty0) * (tx1 - tx0);
+                if (count_include_pad) {
+                  // Taps inside the padded input count, taps past the end padding
+                  // (ceil_mode) do not.
+                  int64_t py0, py1, px0, px1;
+                  tap_range(y0, h, -h.pad_begin, h.in + h.pad_end, &py0, &py1);
+                  tap_range(x0, w, -w.pad_begin, w.in + w.pad_end, &px0, &px1);
+                  count = (py1 - py0) * (px1 - px0);
+                }
+                dst[o] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+              }
+            }
+          }
+        },
+        static_cast<int>(
+            std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 15, 1, 1 << 20)));
+  }
+};
+
+std::unique_ptr<plan::Kernel> make_pool(const plan::KernelSpec& spec) {
+  const bool is_max = spec.op == "MaxPool";
+  if (!is_max && spec.outputs.size() != 1) fail(spec, "expects 1 output");
+  if (is_max && (spec.outputs.size() < 1 || spec.outputs.size() > 2)) {
+    fail(spec, "expects 1 or 2 outputs (Y, Indices), got " + std::to_string(spec.outputs.size()));
+  }
+  require_f32_io(spec, 1, 1, spec.outputs.size());
+  require_output_f32(spec, 0);
+  const auto& xs = spec.inputs[0].shape;
+  if (xs.size() != 3 && xs.size() != 4) {
+    fail(spec, "only 1-D and 2-D pooling (input rank 3 or 4) is supported, X is " + shape_str(xs));
+  }
+  auto kern = std::make_unique<PoolKernel>();
+  kern->is_max = is_max;
+  kern->n_outputs = spec.outputs.size();
+  kern->planes = xs[0] * xs[1];
+  kern->count_include_pad = plan::attr_int(spec.attrs, "count_include_pad", 0) != 0;
+  const int64_t storage = plan::attr_int(spec.attrs, "storage_order", 0);
+  if (storage != 0 && storage != 1) fail(spec, "storage_order must be 0 or 1");
+  kern->column_major_indices = storage == 1;
+  kern->g = resolve_window(spec, std::vector<int64_t>(xs.begin() + 2, xs.end()), {},
+                           /*allow_ceil_mode=*/true);
+  std::vector<int64_t> out{xs[0], xs[1]};
+  if (xs.size() == 4) out.push_back(kern->g.h.out);
+  out.push_back(kern->g.w.out);
+  require_output_shape(spec, 0, out);
+  if (spec.outputs.size() == 2) {
+    if (spec.outputs[1].dtype != plan::DType::kInt64) fail(spec, "Indices must be int64");
+    require_output_shape(spec, 1, out);
+  }
+  return kern;
+}
+
+const bool kRegistered =
+    plan::register_kernel("MaxPool", make_pool) && plan::register_kernel("AveragePool", make_pool);
+
+}  // namespace
+}  // namespace fastinfer::ops

@@ -1,0 +1,160 @@
+"""Lowering: a static-shaped graph becomes a native plan of kernel calls over one arena."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from onnx import helper
+
+from .. import _core
+from ..errors import InvalidModelError, UnsupportedOpError
+from ..ir import Graph
+
+# Ops that only reinterpret their input's bytes: lowered to aliases (no copy, no step)
+# unless their result is a graph output, which must land in the caller's buffer.
+ALIAS_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
+
+
+def native_ops() -> set[str]:
+    """Op types the native backend runs."""
+    return set(_core.registered_ops()) | ALIAS_OPS
+
+
+def unsupported_ops(graph: Graph) -> dict[str, list[str]]:
+    """Op type -> names of the nodes the native backend has no kernel for."""
+    ops = native_ops()
+    missing: dict[str, list[str]] = {}
+    for n in graph.nodes:
+        if n.op_type not in ops:
+            missing.setdefault(n.op_type, []).append(n.name)
+    return missing
+
+
+def check_supported(graph: Graph) -> None:
+    missing = unsupported_ops(graph)
+    if missing:
+        parts = [
+            f"{op} (nodes {', '.join(repr(x) for x in names[:3])}"
+            f"{', ...' if len(names) > 3 else ''})"
+            for op, names in sorted(missing.items())
+        ]
+        raise UnsupportedOpError(
+            "the native backend does not support: "
+            + "; ".join(parts)
+            + ". Use backend='onnxruntime' or backend='auto'.",
+            ops=sorted(missing),
+        )
+
+
+def _code(dtype: np.dtype) -> int:
+    return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
+
+
+def _core_attr(name: str, value: Any, node_name: str) -> Any:
+    if isinstance(value, np.ndarray):
+        value = value.tolist()
+    if isinstance(value, (bool, int, float, str)):
+        return value
+    if isinstance(value, (list, tuple)) and all(isinstance(v, (int, float)) for v in value):
+        return list(value)
+    raise InvalidModelError(
+        f"node '{node_name}': attribute '{name}' of type {type(value).__name__} is not supported"
+    )
+
+
+@dataclass
+class CompiledPlan:
+    """A native plan with the names that map its inputs and outputs."""
+
+    plan: Any  # fastinfer._core.Plan
+    input_names: list[str]
+    output_names: list[str]
+    step_nodes: list[tuple[str, str]]  # (op, node name) per step
+
+    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+        arrays = [feeds[name] for name in self.input_names]
+        if profile:
+            outs, seconds = self.plan.run(arrays, True)
+            return dict(zip(self.output_names, outs)), seconds
+        return dict(zip(self.output_names, self.plan.run(arrays)))
+
+    def memory(self) -> dict[str, int]:
+        return {
+            "arena_bytes": self.plan.arena_bytes,
+            "arena_lower_bound_bytes": self.plan.arena_lower_bound,
+            "intermediate_bytes_without_reuse": self.plan.intermediate_bytes,
+            "constant_bytes": self.plan.constant_bytes,
+            "arenas_allocated": self.plan.arenas_allocated,
+        }
+
+
+def lower(graph: Graph) -> CompiledPlan:
+    """Builds and finalizes a `fastinfer._core.Plan` for a static-shaped graph."""
+    check_supported(graph)
+    plan = _core.Plan()
+    slots: dict[str, int] = {}
+
+    def desc(name: str) -> tuple[int, list[int]]:
+        v = graph.value(name)
+        if v.dtype is None or not v.is_static:
+            raise InvalidModelError(f"value '{name}' has no static dtype and shape: {v!r}")
+        return _code(v.dtype), [int(d) for d in v.shape]
+
+    for v in graph.inputs:
+        slots[v.name] = plan.add_input(*desc(v.name), v.name)
+    outputs: dict[str, int] = {}
+    written: set[str] = set()
+    for v in graph.outputs:
+        if v.name in outputs:
+            continue
+        outputs[v.name] = plan.add_output(*desc(v.name), v.name)
+
+    def slot(name: str) -> int:
+        if not name:
+            return -1
+        if name in slots:
+            return slots[name]
+        if name in outputs and name in written:
+            return outputs[name]
+        if name in graph.constants:
+            slots[name] = plan.add_constant(np.ascontiguousarray(graph.constants[name]), name)
+            return slots[name]
+        raise InvalidModelError(f"value '{name}' is used before it is produced")
+
+    for node in graph.nodes:
+        op = node.op_type
+        produced = [o for o in node.outputs if o]
+        if op in ALIAS_OPS:
+            produced = produced[:1]  # Dropout's mask is never used in inference graphs
+            out = produced[0]
+            if out not in outputs:
+                slots[out] = plan.add_alias(slot(node.inputs[0]), *desc(out), out)
+                continue
+            op = "Copy"
+            inputs = [slot(node.inputs[0])]
+            attrs: dict[str, Any] = {}
+        else:
+            inputs = [slot(i) for i in node.inputs]
+            attrs = {k: _core_attr(k, v, node.name) for k, v in node.attrs.items()}
+        out_ids = []
+        for o in produced:
+            if o in outputs:
+                out_ids.append(outputs[o])
+                written.add(o)
+            else:
+                slots[o] = plan.add_intermediate(*desc(o), o)
+                out_ids.append(slots[o])
+        # An omitted output in the middle would shift the kernel's output positions.
+        if len(produced) != len(node.outputs) and "" in node.outputs[: len(produced)]:
+            raise InvalidModelError(f"node '{node.name}': omitted middle outputs are not supported")
+        plan.add_step(op, node.name, inputs, out_ids, attrs)
+
+    # Graph outputs that no node writes: an input or a constant passed straight through.
+    for name, out_id in outputs.items():
+        if name not in written:
+            plan.add_step("Copy", f"output:{name}", [slot(name)], [out_id])
+    plan.finalize()
+    return CompiledPlan(plan, graph.input_names, list(outputs), plan.steps())

@@ -1,0 +1,126 @@
+"""Reading ONNX models safely: paths, bytes or protos; external data confined to the
+model's folder; opset and structure checks; shape inference that keeps dynamic dims."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Union
+
+import onnx
+from onnx import external_data_helper
+
+from .errors import InvalidModelError
+
+MIN_OPSET = 13
+ModelSource = Union[str, os.PathLike, bytes, bytearray, memoryview, onnx.ModelProto]
+
+
+def _describe(source: object) -> str:
+    if isinstance(source, (str, os.PathLike)):
+        return f"'{os.fspath(source)}'"
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return f"<{len(source)} bytes>"
+    return "<ModelProto>"
+
+
+def _parse(data: bytes, what: str) -> onnx.ModelProto:
+    model = onnx.ModelProto()
+    try:
+        model.ParseFromString(bytes(data))
+    except Exception as exc:  # protobuf raises DecodeError, RuntimeWarning-like errors, ...
+        raise InvalidModelError(f"{what} is not a valid ONNX model (cannot parse: {exc})") from None
+    if not model.HasField("graph") or len(model.opset_import) == 0:
+        raise InvalidModelError(f"{what} is not an ONNX model (no graph or no opset_import)")
+    return model
+
+
+def _check_external_data(model: onnx.ModelProto, base_dir: Path | None, what: str) -> None:
+    """Refuses external data whose location would leave the model's folder."""
+    tensors = [
+        t
+        for t in external_data_helper._get_all_tensors(model)
+        if external_data_helper.uses_external_data(t)
+    ]
+    if not tensors:
+        return
+    if base_dir is None:
+        raise InvalidModelError(
+            f"{what} references external data but was given as bytes or a proto; load it from "
+            "its file path so the data files can be found next to it"
+        )
+    root = base_dir.resolve()
+    for t in tensors:
+        info = {e.key: e.value for e in t.external_data}
+        location = info.get("location", "")
+        if not location or os.path.isabs(location) or ".." in Path(location).parts:
+            raise InvalidModelError(
+                f"{what}: tensor '{t.name}' has external data location '{location}' outside the "
+                "model's folder (absolute paths and '..' are refused)"
+            )
+        target = base_dir / location
+        resolved = target.resolve()
+        if root not in resolved.parents and resolved != root:
+            raise InvalidModelError(
+                f"{what}: tensor '{t.name}' external data '{location}' resolves outside the "
+                f"model's folder (through a link) to '{resolved}'"
+            )
+        if not resolved.is_file():
+            raise InvalidModelError(
+                f"{what}: external data file '{location}' for tensor '{t.name}' is missing"
+            )
+
+
+def read_model(source: ModelSource) -> onnx.ModelProto:
+    """Reads, validates and shape-infers an ONNX model.
+
+    Raises
+    ------
+    InvalidModelError
+        For a missing, corrupt, truncated or non-ONNX file; unsafe external data; an opset
+        older than 13; or a graph that fails the ONNX checker.
+    TypeError
+        For a source that is none of path, bytes or ModelProto.
+    """
+    what = f"model {_describe(source)}"
+    base_dir: Path | None = None
+    if isinstance(source, onnx.ModelProto):
+        model = onnx.ModelProto()
+        model.CopyFrom(source)
+    elif isinstance(source, (bytes, bytearray, memoryview)):
+        model = _parse(bytes(source), what)
+    elif isinstance(source, (str, os.PathLike)):
+        path = Path(os.fspath(source))
+        if not path.is_file():
+            raise InvalidModelError(f"{what}: no such file")
+        base_dir = path.parent
+        model = _parse(path.read_bytes(), what)
+    else:
+        raise TypeError(
+            f"source must be a path, bytes or onnx.ModelProto, got {type(source).__name__}"
+        )
+
+    _check_external_data(model, base_dir, what)
+    if base_dir is not None:
+        try:
+            external_data_helper.load_external_data_for_model(model, str(base_dir))
+        except Exception as exc:
+            raise InvalidModelError(f"{what}: cannot load external data: {exc}") from None
+
+    opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), None)
+    if opset is None:
+        raise InvalidModelError(f"{what} does not import the default ONNX opset")
+    if opset < MIN_OPSET:
+        raise InvalidModelError(
+            f"{what} uses opset {opset}, which is too old: fastinfer needs opset {MIN_OPSET} or "
+            "later (convert it with onnx.version_converter.convert_version)"
+        )
+    try:
+        onnx.checker.check_model(model, full_check=False)
+    except Exception as exc:
+        raise InvalidModelError(f"{what} fails the ONNX checker: {exc}") from None
+    try:
+        model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except Exception as exc:
+        raise InvalidModelError(f"{what}: shape inference failed: {exc}") from None
+    return model

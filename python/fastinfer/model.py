@@ -1,0 +1,412 @@
+"""Model: a loaded ONNX model, optimized once, compiled per input-shape signature, run on
+fastinfer's native kernels or, when asked or needed, on onnxruntime."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import threading
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Union
+
+import numpy as np
+import onnx
+
+from .compile import CompiledPlan, lower, specialize
+from .compile.lower import unsupported_ops
+from .compile.specialize import reference_values, zero_feeds
+from .devices import resolve_device
+from .errors import InputError, InputTypeError, InvalidModelError, UnsupportedOpError
+from .ir import Graph
+from .ir.onnx_io import from_onnx, to_onnx
+from .loader import ModelSource, read_model
+from .summary import graph_summary
+
+log = logging.getLogger("fastinfer")
+
+OPTIMIZED_KEY = "fastinfer.optimized"
+Inputs = Union[np.ndarray, Mapping[str, np.ndarray], Sequence[np.ndarray]]
+
+
+@dataclass(frozen=True)
+class TensorInfo:
+    """A model input or output: name, numpy dtype and shape (ints, or names for dynamic
+    dims such as "batch")."""
+
+    name: str
+    dtype: np.dtype
+    shape: tuple[Any, ...]
+
+    def __repr__(self) -> str:
+        return f"{self.name}: {np.dtype(self.dtype).name}[{', '.join(map(str, self.shape))}]"
+
+
+class Model:
+    """A loaded model. Create it with :func:`fastinfer.load`."""
+
+    def __init__(
+        self,
+        original: onnx.ModelProto,
+        graph: Graph,
+        *,
+        backend: str,
+        device: str,
+        num_threads: int | None,
+        pass_counts: dict[str, int],
+        source: str,
+    ) -> None:
+        self._original = original
+        self._graph = graph
+        self._pass_counts = pass_counts
+        self._source = source
+        self._num_threads = num_threads
+        self._plans: dict[tuple, CompiledPlan] = {}
+        self._reference_cache: dict[tuple, dict[str, np.ndarray]] = {}
+        self._lock = threading.Lock()
+        self._ort = None
+        self.device = resolve_device(device)
+        self.backend, self.backend_reason = self._choose_backend(backend)
+        log.info(
+            "fastinfer: %s runs on %s (%s): %s",
+            source,
+            self.backend,
+            self.device,
+            self.backend_reason,
+        )
+        if self.backend == "onnxruntime":
+            self._ort = self._ort_session()
+
+    # -- backend choice --------------------------------------------------------------------
+    def _choose_backend(self, backend: str) -> tuple[str, str]:
+        if backend not in ("auto", "native", "onnxruntime"):
+            raise ValueError(f"backend must be 'auto', 'native' or 'onnxruntime', got {backend!r}")
+        missing = unsupported_ops(self._graph)
+        if backend == "onnxruntime":
+            return "onnxruntime", "backend='onnxruntime' was requested"
+        if self.device == "cuda":
+            if backend == "native":
+                raise UnsupportedOpError(
+                    "the native backend runs on the CPU only; use backend='onnxruntime' or "
+                    "'auto' for device='cuda'",
+                    ops=[],
+                )
+            return "onnxruntime", "device is cuda: onnxruntime's CUDA execution provider"
+        if backend == "native":
+            if missing:
+                from .compile.lower import check_supported
+
+                check_supported(self._graph)
+            return "native", "backend='native' was requested and covers every op"
+        if missing:
+            return "onnxruntime", (
+                "the native backend does not support " + ", ".join(sorted(missing))
+            )
+        return "native", "the native backend covers every op of the optimized graph"
+
+    def _ort_session(self):
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        if self._num_threads:
+            opts.intra_op_num_threads = self._num_threads
+        providers = (
+            ["CUDAExecutionProvider", "CPUExecutionProvider"]
+            if self.device == "cuda"
+            else ["CPUExecutionProvider"]
+        )
+        return ort.InferenceSession(self._original.SerializeToString(), opts, providers=providers)
+
+    # -- metadata --------------------------------------------------------------------------
+    @property
+    def inputs(self) -> list[TensorInfo]:
+        return [TensorInfo(v.name, v.dtype, tuple(v.shape or ())) for v in self._graph.inputs]
+
+    @property
+    def outputs(self) -> list[TensorInfo]:
+        out = []
+        for v in self._graph.outputs:
+            known = self._graph.value(v.name)
+            out.append(TensorInfo(v.name, known.dtype, tuple(known.shape or ())))
+        return out
+
+    @property
+    def graph(self) -> Graph:
+        """The optimized graph (a copy: editing it does not change the model)."""
+        return self._graph.copy()
+
+    def __repr__(self) -> str:
+        ins = ", ".join(map(repr, self.inputs))
+        outs = ", ".join(map(repr, self.outputs))
+        return (
+            f"<fastinfer.Model {self._source}: ({ins}) -> ({outs}); backend={self.backend}, "
+            f"device={self.device}, {len(self._graph.nodes)} nodes>"
+        )
+
+    # -- inputs ----------------------------------------------------------------------------
+    def _feeds(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        infos = self.inputs
+        if isinstance(inputs, Mapping):
+            feeds = dict(inputs)
+        elif isinstance(inputs, np.ndarray):
+            if len(infos) != 1:
+                raise InputError(
+                    f"the model has {len(infos)} inputs ({', '.join(i.name for i in infos)}); "
+                    "pass a dict of arrays"
+                )
+            feeds = {infos[0].name: inputs}
+        elif isinstance(inputs, (list, tuple)):
+            if len(inputs) != len(infos):
+                raise InputError(f"the model has {len(infos)} inputs, got {len(inputs)} arrays")
+            feeds = {i.name: a for i, a in zip(infos, inputs)}
+        else:
+            raise InputTypeError(
+                f"inputs must be a numpy array, a list of arrays or a dict, got "
+                f"{type(inputs).__name__}"
+            )
+        names = {i.name for i in infos}
+        extra = sorted(set(feeds) - names)
+        if extra:
+            raise InputError(f"unexpected input(s) {extra}; the model's inputs are {sorted(names)}")
+        symbols: dict[str, tuple[str, int]] = {}
+        for info in infos:
+            if info.name not in feeds:
+                raise InputError(f"missing input '{info.name}' ({info!r})")
+            arr = feeds[info.name]
+            if not isinstance(arr, np.ndarray):
+                raise InputTypeError(
+                    f"input '{info.name}' must be a numpy.ndarray, got {type(arr).__name__}"
+                )
+            if arr.dtype != info.dtype:
+                raise InputTypeError(
+                    f"input '{info.name}' must have dtype {np.dtype(info.dtype).name}, "
+                    f"got {arr.dtype.name}"
+                )
+            if info.shape and arr.ndim != len(info.shape):
+                raise InputError(
+                    f"input '{info.name}' must have rank {len(info.shape)} ({info!r}), "
+                    f"got shape {arr.shape}"
+                )
+            for axis, (want, got) in enumerate(zip(info.shape, arr.shape)):
+                if isinstance(want, int) and want != got:
+                    raise InputError(
+                        f"input '{info.name}' dim {axis} must be {want} ({info!r}), "
+                        f"got shape {arr.shape}"
+                    )
+                if isinstance(want, str) and want:
+                    seen = symbols.setdefault(want, (info.name, got))
+                    if seen[1] != got:
+                        raise InputError(
+                            f"dim '{want}' is {seen[1]} in input '{seen[0]}' but {got} in "
+                            f"input '{info.name}'"
+                        )
+            if not arr.flags.c_contiguous:
+                feeds[info.name] = np.ascontiguousarray(arr)
+        return feeds
+
+    # -- compile and run -------------------------------------------------------------------
+    def _reference(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
+        key = tuple((k, feeds[k].shape) for k in sorted(feeds))
+        if key not in self._reference_cache:
+            shapes = {k: v.shape for k, v in feeds.items()}
+            self._reference_cache[key] = reference_values(
+                self._original, zero_feeds(self._graph, shapes)
+            )
+        return self._reference_cache[key]
+
+    def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
+        key = tuple(feeds[i.name].shape for i in self.inputs)
+        plan = self._plans.get(key)
+        if plan is not None:
+            return plan
+        with self._lock:
+            plan = self._plans.get(key)
+            if plan is None:
+                shapes = {k: v.shape for k, v in feeds.items()}
+                static = specialize(self._graph, self._reference(feeds), shapes)
+                plan = lower(static)
+                self._plans[key] = plan
+        return plan
+
+    def run(self, inputs: Inputs) -> dict[str, np.ndarray]:
+        """Runs the model.
+
+        Parameters
+        ----------
+        inputs
+            A dict name -> array, a single array (one-input models) or a list in input
+            order. Dtypes must match exactly; dynamic dims may take any size (a plan is
+            compiled and cached for each new combination of input shapes).
+
+        Returns
+        -------
+        dict
+            Output name -> numpy array. The native run is one C++ call without the GIL, so
+            concurrent calls from threads run in parallel.
+        """
+        feeds = self._feeds(inputs)
+        if self.backend == "onnxruntime":
+            outs = self._ort.run(None, feeds)
+            return {o.name: a for o, a in zip(self.outputs, outs)}
+        return self._plan_for(feeds).run(feeds)
+
+    def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
+        """``model(x)`` or ``model(a, b)`` or ``model(input_ids=...)``: the single output
+        array when the model has one output, else the dict of :meth:`run`."""
+        if args and kwargs:
+            raise InputError("pass inputs either positionally or by name, not both")
+        out = self.run(kwargs if kwargs else (args[0] if len(args) == 1 else list(args)))
+        return next(iter(out.values())) if len(out) == 1 else out
+
+    # -- reports ---------------------------------------------------------------------------
+    def summary(self, input_shapes: Mapping[str, tuple[int, ...]] | None = None) -> str:
+        """Ops by type, parameters, bytes, FLOPs (for `input_shapes`, when given), the
+        passes applied and the memory of the compiled plans."""
+        values = None
+        if input_shapes:
+            feeds = zero_feeds(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
+            values = self._reference(feeds)
+        text = graph_summary(self._graph, values, self._pass_counts)
+        text += f"\nbackend: {self.backend} on {self.device} ({self.backend_reason})"
+        for key, plan in self._plans.items():
+            m = plan.memory()
+            text += (
+                f"\nplan for {key}: {len(plan.step_nodes)} steps, arena "
+                f"{m['arena_bytes'] / 2**20:.2f} MiB (lower bound "
+                f"{m['arena_lower_bound_bytes'] / 2**20:.2f} MiB, without reuse "
+                f"{m['intermediate_bytes_without_reuse'] / 2**20:.2f} MiB), constants "
+                f"{m['constant_bytes'] / 2**20:.2f} MiB"
+            )
+        return text
+
+    def memory(self) -> dict[str, Any]:
+        """Bytes of each compiled plan (arena, its lower bound, constants)."""
+        return {str(k): p.memory() for k, p in self._plans.items()}
+
+    def profile(
+        self, inputs: Inputs, runs: int = 10, trace_path: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Per-node time over `runs` native runs, slowest first; optionally writes a Chrome
+        trace (chrome://tracing, Perfetto) of the last run to `trace_path`."""
+        if self.backend != "native":
+            raise UnsupportedOpError(
+                f"profile() needs the native backend; this model runs on {self.backend}", ops=[]
+            )
+        if runs < 1:
+            raise ValueError(f"runs must be >= 1, got {runs}")
+        feeds = self._feeds(inputs)
+        plan = self._plan_for(feeds)
+        totals = np.zeros(len(plan.step_nodes))
+        last: list[float] = []
+        for _ in range(runs):
+            _, last = plan.run(feeds, profile=True)
+            totals += np.asarray(last)
+        rows = [
+            {"node": name, "op": op, "mean_ms": t / runs * 1e3}
+            for (op, name), t in zip(plan.step_nodes, totals)
+        ]
+        if trace_path is not None:
+            events, ts = [], 0.0
+            for (op, name), sec in zip(plan.step_nodes, last):
+                events.append(
+                    {
+                        "name": name,
+                        "cat": op,
+                        "ph": "X",
+                        "ts": ts,
+                        "dur": sec * 1e6,
+                        "pid": os.getpid(),
+                        "tid": 0,
+                        "args": {"op": op},
+                    }
+                )
+                ts += sec * 1e6
+            with open(trace_path, "w") as f:
+                json.dump({"traceEvents": events, "displayTimeUnit": "ms"}, f)
+        return sorted(rows, key=lambda r: -r["mean_ms"])
+
+    # -- save ------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the optimized model (ONNX with fastinfer's fused ops, domain
+        ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
+        again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
+        model = to_onnx(self._graph)
+        meta = model.metadata_props.add()
+        meta.key, meta.value = OPTIMIZED_KEY, json.dumps(self._pass_counts)
+        orig = model.metadata_props.add()
+        orig.key, orig.value = "fastinfer.original_opset", str(self._graph.opset)
+        onnx.save(model, os.fspath(path))
+        # The original graph is kept beside it for the onnxruntime fallback and for
+        # specialization (exact shapes of every value).
+        onnx.save(self._original, os.fspath(path) + ".original.onnx")
+
+    def export_onnx(self, path: str | os.PathLike) -> None:
+        """Writes standard ONNX that onnxruntime runs: the optimized graph with fused ops
+        expanded back into standard ones."""
+        from .passes.unfuse import unfuse
+
+        model = to_onnx(unfuse(self._graph.copy()))
+        onnx.checker.check_model(model)
+        onnx.save(model, os.fspath(path))
+
+
+def load(
+    source: ModelSource,
+    *,
+    backend: str = "auto",
+    device: str = "auto",
+    num_threads: int | None = None,
+    optimize: bool = True,
+) -> Model:
+    """Loads an ONNX model (path, bytes or ``onnx.ModelProto``), optimizes it and prepares it
+    to run.
+
+    Parameters
+    ----------
+    backend : {"auto", "native", "onnxruntime"}
+        "native" runs only on fastinfer kernels (UnsupportedOpError names every op it
+        lacks); "onnxruntime" runs through onnxruntime; "auto" picks native when it covers
+        the graph, else onnxruntime. ``Model.backend`` and ``Model.backend_reason`` say
+        which and why (also logged at INFO).
+    device : {"auto", "cpu", "cuda"}
+        "cuda" uses onnxruntime's CUDA execution provider and raises DeviceError when it is
+        unavailable; "auto" picks CUDA when available, else CPU.
+    num_threads : int, optional
+        Intra-op threads (sets fastinfer's pool for the native backend).
+    """
+    from ._runtime import set_num_threads
+
+    if num_threads is not None:
+        set_num_threads(num_threads)
+    start = time.perf_counter()
+    proto = read_model(source)
+    what = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<in-memory model>"
+    meta = {p.key: p.value for p in proto.metadata_props}
+    if OPTIMIZED_KEY in meta:
+        if not isinstance(source, (str, os.PathLike)):
+            raise InvalidModelError("a saved fastinfer model must be loaded from its path")
+        original = read_model(os.fspath(source) + ".original.onnx")
+        graph = from_onnx(proto)
+        counts = json.loads(meta[OPTIMIZED_KEY])
+    else:
+        original = proto
+        graph = from_onnx(proto)
+        if optimize:
+            from .passes import optimize as run_passes
+
+            counts = run_passes(graph)
+        else:
+            counts = {}
+    model = Model(
+        original,
+        graph,
+        backend=backend,
+        device=device,
+        num_threads=num_threads,
+        pass_counts=counts,
+        source=what,
+    )
+    log.info("fastinfer: loaded %s in %.2f s", what, time.perf_counter() - start)
+    return model

@@ -1,0 +1,64 @@
+"""Model.summary(): ops by type, parameters, bytes and FLOPs of a graph."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+
+from .ir import Graph
+
+MATMUL_OPS = {"MatMul", "FusedLinear", "Gemm", "MatMulInteger"}
+CONV_OPS = {"Conv", "FusedConv"}
+
+
+def _shape(values: Mapping[str, np.ndarray], graph: Graph, name: str):
+    if name in values:
+        return values[name].shape
+    v = graph.value(name)
+    return v.shape if v.is_static else None
+
+
+def node_flops(graph: Graph, node, values: Mapping[str, np.ndarray]) -> int:
+    """Multiply-adds x 2 of the matrix ops (the ones that dominate), 0 for the rest."""
+    op = node.op_type
+    if op in MATMUL_OPS:
+        a, b = _shape(values, graph, node.inputs[0]), _shape(values, graph, node.inputs[1])
+        out = _shape(values, graph, node.outputs[0])
+        if a is None or b is None or out is None or len(a) == 0:
+            return 0
+        k = a[-1] if not (op == "Gemm" and node.attrs.get("transA", 0)) else a[0]
+        return int(2 * np.prod(out) * k)
+    if op in CONV_OPS:
+        w, out = _shape(values, graph, node.inputs[1]), _shape(values, graph, node.outputs[0])
+        if w is None or out is None:
+            return 0
+        return int(2 * np.prod(out) * np.prod(w[1:]))
+    if op == "Attention":
+        q, kt = _shape(values, graph, node.inputs[0]), _shape(values, graph, node.inputs[1])
+        if q is None or kt is None:
+            return 0
+        return int(4 * np.prod(q[:-1]) * kt[-1] * q[-1])
+    return 0
+
+
+def graph_summary(
+    graph: Graph, values: Mapping[str, np.ndarray] | None, pass_counts: Mapping[str, int]
+) -> str:
+    values = values or {}
+    params = sum(int(c.size) for c in graph.constants.values() if c.dtype.kind == "f")
+    nbytes = sum(int(c.nbytes) for c in graph.constants.values())
+    lines = [repr(graph), f"parameters: {params:,} ({nbytes / 2**20:.2f} MiB of constants)"]
+    flops_by_op: dict[str, int] = {}
+    for n in graph.nodes:
+        flops_by_op[n.op_type] = flops_by_op.get(n.op_type, 0) + node_flops(graph, n, values)
+    lines.append("ops:")
+    for op, count in graph.op_counts().items():
+        f = flops_by_op.get(op, 0)
+        lines.append(f"  {op:<24} x{count:<4}" + (f" {f / 1e9:.3f} GFLOP" if f else ""))
+    if values:
+        lines.append(f"total: {sum(flops_by_op.values()) / 1e9:.3f} GFLOP for these input shapes")
+    applied = {k: v for k, v in pass_counts.items() if v}
+    if applied:
+        lines.append("passes: " + ", ".join(f"{k} x{v}" for k, v in applied.items()))
+    return "\n".join(lines)
