@@ -1,7 +1,6 @@
 // LayerNormalization (opset 17): normalise over axes [axis, rank), then scale and
-// optional bias, which must have the normalised shape (or one that broadcasts to it with
-// the same number of elements, e.g. [H] against X[..., H]). The optional Mean and
-// InvStdDev outputs (float32, shape X[:axis] + [1] * (rank - axis)) are written when the
+// optional bias, which must have the normalised shape X[axis:] (up to leading 1s). The optional
+// Mean and InvStdDev outputs (float32, shape X[:axis] + [1] * (rank - axis)) are written when the
 // node has them. Variance is computed as the mean of squared deviations (two passes over
 // a row that sits in L1), not E[x^2] - E[x]^2, which cancels badly.
 #include <cmath>
@@ -9,7 +8,6 @@
 #include <memory>
 #include <vector>
 
-#include "ops/common/broadcast.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 
@@ -92,10 +90,13 @@ std::unique_ptr<plan::Kernel> make_layer_norm(const KernelSpec& spec) {
   const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", -1), rank, "axis");
   const std::vector<int64_t> norm_shape(in.begin() + axis, in.end());
   const int64_t n = numel(norm_shape);
+  // Leading 1s do not change the layout: [1, H] scales X[..., H] like [H] does.
+  auto strip = [](std::vector<int64_t> s) {
+    while (!s.empty() && s.front() == 1) s.erase(s.begin());
+    return s;
+  };
   auto check_param = [&](size_t i) {
-    const auto& s = spec.inputs[i].shape;
-    const auto b = broadcast_shape({s, norm_shape});
-    if (!b || *b != norm_shape || numel(s) != n) {
+    if (strip(spec.inputs[i].shape) != strip(norm_shape)) {
       fail(spec, input_str(spec, i) + " must have the normalised shape " + shape_str(norm_shape));
     }
   };
