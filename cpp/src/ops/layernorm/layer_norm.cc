@@ -16,13 +16,14 @@ namespace {
 
 class LayerNormKernel final : public plan::Kernel {
  public:
-  LayerNormKernel(int64_t rows, int64_t n, float eps, int n_outputs)
-      : rows_(rows), n_(n), eps_(eps), n_outputs_(n_outputs) {}
+  LayerNormKernel(int64_t rows, int64_t n, float eps, bool has_bias, int n_outputs)
+      : rows_(rows), n_(n), eps_(eps), has_bias_(has_bias), n_outputs_(n_outputs) {}
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
     const float* scale = static_cast<const float*>(inputs[1]);
-    const float* bias = static_cast<const float*>(inputs[2]);  // may be null
+    // The inputs array has only two entries when the node omits the bias.
+    const float* bias = has_bias_ ? static_cast<const float*>(inputs[2]) : nullptr;
     float* y = static_cast<float*>(outputs[0]);
     float* mean_out = n_outputs_ > 1 ? static_cast<float*>(outputs[1]) : nullptr;
     float* inv_out = n_outputs_ > 2 ? static_cast<float*>(outputs[2]) : nullptr;
@@ -77,6 +78,7 @@ class LayerNormKernel final : public plan::Kernel {
 
   int64_t rows_, n_;
   float eps_;
+  bool has_bias_;
   int n_outputs_;
 };
 
@@ -116,7 +118,7 @@ std::unique_ptr<plan::Kernel> make_layer_norm(const KernelSpec& spec) {
   const double eps = plan::attr_float(spec.attrs, "epsilon", 1e-5);
   if (!(eps >= 0.0)) fail(spec, "epsilon must be non-negative");
   const int64_t rows = n == 0 ? 0 : numel(in) / n;
-  return std::make_unique<LayerNormKernel>(rows, n, static_cast<float>(eps),
+  return std::make_unique<LayerNormKernel>(rows, n, static_cast<float>(eps), present(spec, 2),
                                            static_cast<int>(spec.outputs.size()));
 }
 

@@ -2,7 +2,8 @@
 // normalisation is over that axis alone; the opset < 13 "flatten from axis" form must be
 // rewritten by the lowering). Numerically stable: the row maximum is subtracted first,
 // so large logits do not overflow, and a row of -inf except one finite value is exact.
-// NaN in a row makes that row NaN.
+// NaN in a row makes that row NaN (std::max skips it, exp does not). Contiguous
+// rows (axis last) use the per-ISA vector exp.
 #include <algorithm>
 #include <cmath>
 #include <cstdint>
@@ -11,6 +12,7 @@
 
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -26,6 +28,13 @@ class SoftmaxKernel final : public plan::Kernel {
     const int64_t rows = outer_ * inner_;
     // exp costs ~10 ns: split once a chunk has a few thousand of them.
     const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(n_, 1));
+    if (inner_ == 1) {  // the usual case: contiguous rows, vectorised exp
+      const FloatMath& math = float_math();
+      parallel_chunks(rows, grain, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) contiguous_row(math, x + r * n_, y + r * n_);
+      });
+      return;
+    }
     parallel_chunks(rows, grain, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         const int64_t o = r / inner_, i = r % inner_;
@@ -36,6 +45,21 @@ class SoftmaxKernel final : public plan::Kernel {
   }
 
  private:
+  void contiguous_row(const FloatMath& math, const float* x, float* y) const {
+    const int64_t n = n_;
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j]);
+    if (std::isinf(m) && m < 0) m = 0.0f;  // see row()
+    const float sum = math.exp_shift_sum(x, y, n, m);
+    if (kLog) {
+      const float shift = m + std::log(sum);
+      for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift;
+    } else {
+      const float inv = 1.0f / sum;
+      for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+    }
+  }
+
   // One softmax row of n_ elements `stride` apart.
   void row(const float* x, float* y, int64_t stride) const {
     const int64_t n = n_;
