@@ -1,0 +1,112 @@
+// Softmax and LogSoftmax over one axis (opset >= 13 semantics: default axis -1, the
+// normalisation is over that axis alone; the opset < 13 "flatten from axis" form must be
+// rewritten by the lowering). Numerically stable: the row maximum is subtracted first,
+// so large logits do not overflow, and a row of -inf except one finite value is exact.
+// NaN in a row makes that row NaN (std::max skips it, exp does not). Contiguous
+// rows (axis last) use the per-ISA vector exp.
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <limits>
+#include <memory>
+
+#include "ops/common/op_util.h"
+#include "ops/common/parallel.h"
+#include "ops/vecmath/float_math.h"
+
+namespace fastinfer::ops {
+namespace {
+
+template <bool kLog>
+class SoftmaxKernel final : public plan::Kernel {
+ public:
+  SoftmaxKernel(int64_t outer, int64_t n, int64_t inner) : outer_(outer), n_(n), inner_(inner) {}
+
+  void run(const void* const* inputs, void* const* outputs) const override {
+    const float* x = static_cast<const float*>(inputs[0]);
+    float* y = static_cast<float*>(outputs[0]);
+    const int64_t rows = outer_ * inner_;
+    // exp costs ~10 ns: split once a chunk has a few thousand of them.
+    const int64_t grain = std::max<int64_t>(1, 4096 / std::max<int64_t>(n_, 1));
+    if (inner_ == 1) {  // the usual case: contiguous rows, vectorised exp
+      const FloatMath& math = float_math();
+      parallel_chunks(rows, grain, [&](int64_t r0, int64_t r1) {
+        for (int64_t r = r0; r < r1; ++r) contiguous_row(math, x + r * n_, y + r * n_);
+      });
+      return;
+    }
+    parallel_chunks(rows, grain, [&](int64_t r0, int64_t r1) {
+      for (int64_t r = r0; r < r1; ++r) {
+        const int64_t o = r / inner_, i = r % inner_;
+        const int64_t base = o * n_ * inner_ + i;
+        row(x + base, y + base, inner_);
+      }
+    });
+  }
+
+ private:
+  void contiguous_row(const FloatMath& math, const float* x, float* y) const {
+    const int64_t n = n_;
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j]);
+    if (std::isinf(m) && m < 0) m = 0.0f;  // see row()
+    const float sum = math.exp_shift_sum(x, y, n, m);
+    if (kLog) {
+      const float shift = m + std::log(sum);
+      for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift;
+    } else {
+      const float inv = 1.0f / sum;
+      for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+    }
+  }
+
+  // One softmax row of n_ elements `stride` apart.
+  void row(const float* x, float* y, int64_t stride) const {
+    const int64_t n = n_;
+    float m = -std::numeric_limits<float>::infinity();
+    for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j * stride]);
+    // An all -inf row: softmax is undefined (NaN in numpy); use 0 to avoid inf - inf
+    // poisoning the shift and give NaN through 0/0 for Softmax as numpy does.
+    if (std::isinf(m) && m < 0) m = 0.0f;
+    double sum = 0.0;  // double: rows of tens of thousands of terms stay accurate
+    if (kLog) {
+      for (int64_t j = 0; j < n; ++j) sum += std::exp(x[j * stride] - m);
+      const float shift = m + static_cast<float>(std::log(sum));
+      for (int64_t j = 0; j < n; ++j) y[j * stride] = x[j * stride] - shift;
+    } else {
+      for (int64_t j = 0; j < n; ++j) {
+        const float e = std::exp(x[j * stride] - m);
+        y[j * stride] = e;
+        sum += e;
+      }
+      const float inv = static_cast<float>(1.0 / sum);
+      for (int64_t j = 0; j < n; ++j) y[j * stride] *= inv;
+    }
+  }
+
+  int64_t outer_, n_, inner_;
+};
+
+template <bool kLog>
+std::unique_ptr<plan::Kernel> make_softmax(const KernelSpec& spec) {
+  check_arity(spec, 1, 1, 1, 1);
+  check_dtype(spec, 0, {DType::kFloat32});
+  const auto& in = spec.inputs[0].shape;
+  check_output(spec, 0, DType::kFloat32, in);
+  const auto rank = static_cast<int64_t>(in.size());
+  if (rank == 0) fail(spec, "the input must have at least one dimension");
+  const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", -1), rank, "axis");
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d) outer *= in[d];
+  for (int64_t d = axis + 1; d < rank; ++d) inner *= in[d];
+  return std::make_unique<SoftmaxKernel<kLog>>(outer, in[axis], inner);
+}
+
+const bool kRegistered = [] {
+  plan::register_kernel("Softmax", make_softmax<false>);
+  plan::register_kernel("LogSoftmax", make_softmax<true>);
+  return true;
+}();
+
+}  // namespace
+}  // namespace fastinfer::ops

@@ -1,0 +1,31 @@
+// Array math for the float32 unary ops and Softmax, one implementation per ISA: the scalar
+// reference (libm) and AVX-512. Each is accurate to about 1e-7 relative (a few ulp) and
+// passes NaN through. The table is looked up at every call from active_isa(), so tests
+// can force each path in turn; there is no AVX2 variant yet (AVX2 machines use the
+// reference path).
+#pragma once
+
+#include <cstdint>
+
+namespace fastinfer::ops {
+
+struct FloatMath {
+  const char* name;
+  void (*exp)(const float* x, float* y, int64_t n);
+  void (*erf)(const float* x, float* y, int64_t n);
+  void (*gelu)(const float* x, float* y, int64_t n);  // exact (erf) form
+  void (*sigmoid)(const float* x, float* y, int64_t n);
+  // y[i] = exp(x[i] - shift); returns the sum of y. x and y may alias.
+  float (*exp_shift_sum)(const float* x, float* y, int64_t n, float shift);
+};
+
+const FloatMath& float_math();  // for the active ISA
+
+namespace detail {
+extern const FloatMath kFloatMathRef;
+#if FASTINFER_X86
+extern const FloatMath kFloatMathAvx512;
+#endif
+}  // namespace detail
+
+}  // namespace fastinfer::ops
