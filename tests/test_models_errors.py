@@ -296,10 +296,9 @@ FUZZ_SCRIPT = textwrap.dedent(
     import numpy as np
     sys.path[:0] = [{python_dir!r}, {tests_dir!r}]
     import fastinfer
-    from models import mlp_onnx
+    from models import cnn_onnx, mlp_onnx
 
-    data = mlp_onnx()
-    x = np.random.default_rng(0).standard_normal((2, 784)).astype(np.float32)
+    data = {{"mlp": mlp_onnx, "cnn": cnn_onnx}}[{model!r}]()
     rng = np.random.default_rng({seed})
     counts = {{"loaded": 0, "refused": 0}}
     for case in range({cases}):
@@ -341,12 +340,16 @@ FUZZ_SCRIPT = textwrap.dedent(
 )
 
 
-def test_loader_fuzz_never_crashes_or_hangs() -> None:
+@pytest.mark.parametrize("model", ["mlp", "cnn"])
+def test_loader_fuzz_never_crashes_or_hangs(model: str) -> None:
     """200 byte flips / truncations / splices of a valid model (fixed seed): each loads and
     runs, or raises a FastInferError subclass. Anything else is a bug: a crash (the child
     dies), a hang (timeout), or a foreign exception leaking out (protobuf, onnx, KeyError,
-    IndexError, ...)."""
-    script = FUZZ_SCRIPT.format(python_dir=PYTHON_DIR, tests_dir=HERE, seed=1234, cases=FUZZ_CASES)
+    IndexError, ...). The CNN adds attributes (kernel, pads, strides, groups) and 4-D
+    shapes for the mutations to break."""
+    script = FUZZ_SCRIPT.format(
+        python_dir=PYTHON_DIR, tests_dir=HERE, seed=1234, cases=FUZZ_CASES, model=model
+    )
     try:
         proc = subprocess.run(
             [sys.executable, "-c", script],
