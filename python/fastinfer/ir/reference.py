@@ -83,11 +83,15 @@ class LayerNormalization(OpRun):
 
 
 class Attention(OpRun):
-    """``softmax(q @ k_t * scale + mask, axis=-1) @ v``; mask omitted means no mask."""
+    """``softmax(q @ k_t * scale + mask, axis=-1) @ v``; mask omitted means no mask.
+
+    The evaluator fills in the defaults of the ONNX op of the same name (opset 23), whose
+    attributes this op does not have: they are accepted and ignored.
+    """
 
     op_domain = FUSED_DOMAIN
 
-    def _run(self, q, k_t, v, mask=None, scale=1.0):
+    def _run(self, q, k_t, v, mask=None, scale=1.0, **_onnx_defaults):
         s = np.matmul(q, k_t).astype(np.float64) * scale
         if mask is not None:
             s = s + mask

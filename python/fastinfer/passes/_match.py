@@ -91,4 +91,4 @@ def replace(graph: Graph, old: list[Node], new: Node) -> None:
     ids = {id(n) for n in old}
     last = max(i for i, n in enumerate(graph.nodes) if id(n) in ids)
     graph.nodes[last] = new
-    graph.nodes = [n for n in graph.nodes if id(n) not in ids or n is new]
+    graph.nodes = [n for n in graph.nodes if id(n) not in ids]

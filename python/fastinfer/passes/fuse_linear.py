@@ -99,17 +99,15 @@ def _fuse_activation(idx: Index, node: Node) -> bool:
     graph = idx.graph
     y = node.outputs[0]
     user = idx.sole_user(y)
-    if user is None:
-        return False
     activation = None
-    absorbed = [user]
-    out = user.outputs[0] if user.outputs else ""
-    if user.op_type == "Relu" and not user.domain:
-        activation = "relu"
-    elif user.op_type == "Gelu" and user.domain in ("", FUSED_DOMAIN):
+    if user is not None and user.op_type == "Relu" and not user.domain:
+        activation, absorbed, out = "relu", [user], user.outputs[0]
+    elif user is not None and user.op_type == "Gelu" and user.domain in ("", FUSED_DOMAIN):
         activation = _GELU_ACTIVATION.get(user.attrs.get("approximate", "none"))
+        absorbed, out = [user], user.outputs[0]
     else:
-        m = next((m for u in _near_users(idx, y) if (m := match_gelu(idx, u)) and m.x == y), None)
+        near = _near_users(idx, y)
+        m = next((m for u in near if (m := match_gelu(idx, u)) and m.x == y), None)
         # The GELU subgraph reads x several times; all of its readers must be in the match.
         if m is not None and idx.is_private(y, m.nodes):
             activation, absorbed, out = _GELU_ACTIVATION[m.approximate], m.nodes, m.output
