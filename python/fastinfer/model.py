@@ -214,7 +214,7 @@ class Model:
                             f"input '{info.name}'"
                         )
             if not arr.flags.c_contiguous:
-                feeds[info.name] = np.ascontiguousarray(arr)
+                feeds[info.name] = np.asarray(arr, order="C")
         return feeds
 
     # -- compile and run -------------------------------------------------------------------
@@ -358,7 +358,8 @@ class Model:
         expanded back into standard ones."""
         from .passes.unfuse import unfuse
 
-        model = to_onnx(unfuse(self._graph.copy()))
+        # No value_info: the passes changed producers, and onnxruntime re-infers shapes.
+        model = to_onnx(unfuse(self._graph.copy()), with_value_info=False)
         onnx.checker.check_model(model)
         onnx.save(model, os.fspath(path))
 

@@ -77,6 +77,10 @@ def unsupported_ops(graph: Graph) -> dict[str, list[str]]:
     dependent = _data_dependent(graph)
     missing: dict[str, list[str]] = {}
     for n in graph.nodes:
+        # Shape-only computations (Shape, and whatever only reads shapes and constants)
+        # become constants when a plan is specialized: they need no kernel.
+        if n.op_type in ("Shape", "Size") or not any(i in dependent for i in n.inputs if i):
+            continue
         if not _node_has_kernel(n, registered):
             op = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"
             missing.setdefault(op, []).append(n.name)
@@ -175,7 +179,7 @@ def lower(graph: Graph) -> CompiledPlan:
         if name in outputs and name in written:
             return outputs[name]
         if name in graph.constants:
-            slots[name] = plan.add_constant(np.ascontiguousarray(graph.constants[name]), name)
+            slots[name] = plan.add_constant(np.asarray(graph.constants[name], order="C"), name)
             return slots[name]
         raise InvalidModelError(f"value '{name}' is used before it is produced")
 

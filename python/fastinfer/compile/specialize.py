@@ -75,7 +75,7 @@ def specialize(
         outputs = [o for o in node.outputs if o]
         if not depends_on_data and all(o in values for o in outputs):
             for o in outputs:
-                g.constants[o] = np.ascontiguousarray(values[o])
+                g.constants[o] = np.asarray(values[o], order="C")
             continue
         if not depends_on_data:
             raise InvalidModelError(

@@ -121,7 +121,7 @@ class Graph:
 
     def add_constant(self, base: str, array: np.ndarray) -> str:
         name = self.unique_name(base)
-        self.constants[name] = np.ascontiguousarray(array)
+        self.constants[name] = np.asarray(array, order="C")
         self.values[name] = Value(name, array.dtype, tuple(array.shape))
         return name
 

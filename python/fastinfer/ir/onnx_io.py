@@ -69,7 +69,7 @@ def from_onnx(model: onnx.ModelProto) -> Graph:
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     graph = Graph(name=g.name or "graph", opset=int(opset))
     for init in g.initializer:
-        graph.constants[init.name] = np.ascontiguousarray(numpy_helper.to_array(init))
+        graph.constants[init.name] = np.asarray(numpy_helper.to_array(init), order="C")
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         v = _value_of(vi)
         graph.values[v.name] = v

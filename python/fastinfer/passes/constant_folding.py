@@ -131,7 +131,7 @@ def constant_folding(graph: Graph) -> int:
             kept.append(node)
             continue
         for name, array in zip([o for o in node.outputs if o], arrays):
-            graph.constants[name] = np.ascontiguousarray(array)
+            graph.constants[name] = np.asarray(array, order="C")
             graph.values[name] = Value(name, array.dtype, tuple(array.shape))
         folded += 1
     graph.nodes = kept
