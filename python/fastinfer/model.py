@@ -17,9 +17,8 @@ import onnx
 
 from .compile import CompiledPlan, lower, specialize
 from .compile.lower import unsupported_ops
-from .compile.specialize import reference_values, zero_feeds
 from .devices import resolve_device
-from .errors import InputError, InputTypeError, InvalidModelError, UnsupportedOpError
+from .errors import InputError, InputTypeError, UnsupportedOpError
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
@@ -64,7 +63,6 @@ class Model:
         self._source = source
         self._num_threads = num_threads
         self._plans: dict[tuple, CompiledPlan] = {}
-        self._reference_cache: dict[tuple, dict[str, np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ort = None
         self.device = resolve_device(device)
@@ -78,6 +76,9 @@ class Model:
         )
         if self.backend == "onnxruntime":
             self._ort = self._ort_session()
+        # The native backend needs only the optimized graph: let the original proto (and
+        # its copy of the weights) go.
+        self._original = None
 
     # -- backend choice --------------------------------------------------------------------
     def _choose_backend(self, backend: str) -> tuple[str, str]:
@@ -218,15 +219,6 @@ class Model:
         return feeds
 
     # -- compile and run -------------------------------------------------------------------
-    def _reference(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        key = tuple((k, feeds[k].shape) for k in sorted(feeds))
-        if key not in self._reference_cache:
-            shapes = {k: v.shape for k, v in feeds.items()}
-            self._reference_cache[key] = reference_values(
-                self._original, zero_feeds(self._graph, shapes)
-            )
-        return self._reference_cache[key]
-
     def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
         key = tuple(feeds[i.name].shape for i in self._input_infos)
         plan = self._plans.get(key)
@@ -236,7 +228,7 @@ class Model:
             plan = self._plans.get(key)
             if plan is None:
                 shapes = {k: v.shape for k, v in feeds.items()}
-                static = specialize(self._graph, self._reference(feeds), shapes)
+                static = specialize(self._graph, shapes)
                 plan = lower(static)
                 self._plans[key] = plan
         return plan
@@ -275,11 +267,10 @@ class Model:
     def summary(self, input_shapes: Mapping[str, tuple[int, ...]] | None = None) -> str:
         """Ops by type, parameters, bytes, FLOPs (for `input_shapes`, when given), the
         passes applied and the memory of the compiled plans."""
-        values = None
+        static = None
         if input_shapes:
-            feeds = zero_feeds(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
-            values = self._reference(feeds)
-        text = graph_summary(self._graph, values, self._pass_counts)
+            static = specialize(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
+        text = graph_summary(self._graph, static, self._pass_counts)
         text += f"\nbackend: {self.backend} on {self.device} ({self.backend_reason})"
         for key, plan in self._plans.items():
             m = plan.memory()
@@ -349,9 +340,6 @@ class Model:
         orig = model.metadata_props.add()
         orig.key, orig.value = "fastinfer.original_opset", str(self._graph.opset)
         onnx.save(model, os.fspath(path))
-        # The original graph is kept beside it for the onnxruntime fallback and for
-        # specialization (exact shapes of every value).
-        onnx.save(self._original, os.fspath(path) + ".original.onnx")
 
     def export_onnx(self, path: str | os.PathLike) -> None:
         """Writes standard ONNX that onnxruntime runs: the optimized graph with fused ops
@@ -397,9 +385,7 @@ def load(
     what = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<in-memory model>"
     meta = {p.key: p.value for p in proto.metadata_props}
     if OPTIMIZED_KEY in meta:
-        if not isinstance(source, (str, os.PathLike)):
-            raise InvalidModelError("a saved fastinfer model must be loaded from its path")
-        original = read_model(os.fspath(source) + ".original.onnx")
+        original = None
         graph = from_onnx(proto)
         counts = json.loads(meta[OPTIMIZED_KEY])
     else:

@@ -129,6 +129,7 @@ class CompiledPlan:
     """A native plan with the names that map its inputs and outputs."""
 
     plan: Any  # fastinfer._core.Plan
+    constants: list[np.ndarray]  # arrays the plan uses in place: kept alive here
     input_names: list[str]
     output_names: list[str]
     step_nodes: list[tuple[str, str]]  # (op, node name) per step
@@ -155,6 +156,7 @@ def lower(graph: Graph) -> CompiledPlan:
     check_supported(graph)
     plan = _core.Plan()
     slots: dict[str, int] = {}
+    constants: list[np.ndarray] = []
 
     def desc(name: str) -> tuple[int, list[int]]:
         v = graph.value(name)
@@ -179,7 +181,9 @@ def lower(graph: Graph) -> CompiledPlan:
         if name in outputs and name in written:
             return outputs[name]
         if name in graph.constants:
-            slots[name] = plan.add_constant(np.asarray(graph.constants[name], order="C"), name)
+            array = graph.constants[name]
+            constants.append(array)
+            slots[name] = plan.add_constant(array, name, borrow=True)
             return slots[name]
         raise InvalidModelError(f"value '{name}' is used before it is produced")
 
@@ -228,4 +232,4 @@ def lower(graph: Graph) -> CompiledPlan:
         if name not in written:
             plan.add_step("Copy", f"output:{name}", [slot(name)], [out_id])
     plan.finalize()
-    return CompiledPlan(plan, graph.input_names, list(outputs), plan.steps())
+    return CompiledPlan(plan, constants, graph.input_names, list(outputs), plan.steps())
