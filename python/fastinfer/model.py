@@ -118,7 +118,15 @@ class Model:
             if self.device == "cuda"
             else ["CPUExecutionProvider"]
         )
-        return ort.InferenceSession(self._original.SerializeToString(), opts, providers=providers)
+        if self._original is not None:
+            proto = self._original
+        else:
+            # The optimized graph expanded back to standard ONNX: the auto fallback and
+            # saved models, whose original proto is not kept.
+            from .passes.unfuse import unfuse
+
+            proto = to_onnx(unfuse(self._graph.copy()), with_value_info=False)
+        return ort.InferenceSession(proto.SerializeToString(), opts, providers=providers)
 
     # -- metadata --------------------------------------------------------------------------
     @property
@@ -389,8 +397,11 @@ def load(
         graph = from_onnx(proto)
         counts = json.loads(meta[OPTIMIZED_KEY])
     else:
-        original = proto
-        graph = from_onnx(proto)
+        # onnxruntime needs the original only when it was asked for by name; the auto
+        # fallback runs the optimized graph expanded to standard ONNX.
+        original = proto if backend == "onnxruntime" else None
+        graph = from_onnx(proto, release_weights=original is None)
+        del proto
         if optimize:
             from .passes import optimize as run_passes
 

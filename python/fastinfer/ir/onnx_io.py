@@ -63,13 +63,19 @@ def _attr_value(attr: onnx.AttributeProto, node: onnx.NodeProto) -> Any:
     return value
 
 
-def from_onnx(model: onnx.ModelProto) -> Graph:
-    """Builds the IR from a checked, shape-inferred ONNX model (external data loaded)."""
+def from_onnx(model: onnx.ModelProto, *, release_weights: bool = False) -> Graph:
+    """Builds the IR from a checked, shape-inferred ONNX model (external data loaded).
+
+    ``release_weights``: clear each initializer's data in `model` once converted, so the
+    weights are never held twice (the proto is not usable afterwards)."""
     g = model.graph
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     graph = Graph(name=g.name or "graph", opset=int(opset))
     for init in g.initializer:
         graph.constants[init.name] = aligned(numpy_helper.to_array(init))
+        if release_weights:
+            for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data"):
+                init.ClearField(field)
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         v = _value_of(vi)
         graph.values[v.name] = v
