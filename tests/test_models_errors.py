@@ -26,7 +26,9 @@ from fastinfer import (
 from models import assert_close, bert_inputs, bert_onnx, mlp_inputs, mlp_onnx, ort_run
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-PYTHON_DIR = os.path.join(os.path.dirname(HERE), "python")
+# The child imports the fastinfer this process runs (installed, or the in-place dev build),
+# never the bare source tree, which has no compiled _core in a fresh clone.
+PYTHON_DIR = os.path.dirname(os.path.dirname(fastinfer.__file__))
 
 
 # -- corrupt and foreign files ---------------------------------------------------------------
