@@ -4,17 +4,20 @@
 // in a pass over the group's planes while they are in cache. One input channel per group
 // (depthwise) uses the direct kernel instead.
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "fastinfer/aligned_buffer.h"
 #include "fastinfer/gemm_f32.h"
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/gemm_f32/kernels.h"
 #include "ops/conv/depthwise.h"
 #include "ops/conv/im2col.h"
 #include "ops/conv/window_geometry.h"
-#include "ops/linear/dynamic_pack.h"
 #include "ops/linear/spec_checks.h"
 
 namespace fastinfer::ops {
@@ -27,6 +30,7 @@ class ConvKernel final : public plan::Kernel {
   std::vector<float> weights;  // (out_c, in_c / groups, kh, kw), copied from the constant
   std::vector<float> bias;     // empty: none
   Activation act = Activation::kNone;
+  bool residual = false;  // FusedConv input 3: added before the activation
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
@@ -46,32 +50,118 @@ class ConvKernel final : public plan::Kernel {
               std::clamp<int64_t>(batch * out_c * out_plane * taps >> 15, 1, 1 << 20)));
       return;
     }
-    f32::PackedWeights& patches = thread_packed_scratch();
-    for (int64_t n = 0; n < batch; ++n) {
-      for (int64_t gi = 0; gi < groups; ++gi) {
-        im2col_packed(x + (n * in_c + gi * cg) * in_plane, cg, g, &patches);
-        float* out = y + (n * out_c + gi * mg) * out_plane;
-        // Without a bias the activation fuses into the GEMM; bias is per row (channel)
-        // here and linear's bias is per column, so then both go to the pass below.
-        f32::linear(weights.data() + gi * mg * k, mg, k, patches, nullptr,
-                    bias.empty() ? act : Activation::kNone, out);
-        if (!bias.empty()) {
-          for (int64_t m = 0; m < mg; ++m) {
-            const float b = bias[gi * mg + m];
-            float* o = out + m * out_plane;
-            if (act == Activation::kRelu) {
-              for (int64_t i = 0; i < out_plane; ++i) {
-                const float v = o[i] + b;
-                o[i] = v < 0.0f ? 0.0f : v;  // keeps NaN
-              }
-            } else {
-              for (int64_t i = 0; i < out_plane; ++i) o[i] = apply_activation_ref(act, o[i] + b);
+    const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
+    const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
+    // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
+    const int64_t w_group = gemm.pack_x ? ceil_div(mg, gemm.mr) * gemm.mr * k : mg * k;
+    const int64_t panels = ceil_div(out_plane, f32::kPanelWidth);
+    // K blocks of at most kKc rows keep the panel slice in L1 while the row tiles pass.
+    const int64_t k_blocks = ceil_div(k, kKc), kc = ceil_div(k, k_blocks);
+    const int64_t macs = batch * out_c * k * out_plane;
+    // Below ~256K multiply-adds per thread waking the pool costs more than it gains.
+    const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
+    // Enough panels per task to amortise the hand-out, few enough to balance the threads.
+    const int64_t per_panel = mg * k * f32::kPanelWidth;
+    const int64_t chunk =
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
+                                              batch * groups * panels / (4 * threads)),
+                            1, panels);
+    const int64_t chunks = ceil_div(panels, chunk);
+    const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
+    parallel_for(
+        batch * groups * chunks,
+        [&](int64_t t) {
+          const int64_t ng = t / chunks, c = t % chunks;  // ng = n * groups + gi
+          const int64_t gi = ng % groups;
+          const float* img = x + ng * cg * in_plane;  // (n * in_c + gi * cg) * in_plane
+          float* out = y + ng * mg * out_plane;
+          const float* res_g = res ? res + ng * mg * out_plane : nullptr;
+          const float* bias_g = bias.empty() ? nullptr : bias.data() + gi * mg;
+          float* panel = panel_scratch(k * f32::kPanelWidth);
+          const int64_t p_end = std::min(panels, (c + 1) * chunk);
+          for (int64_t p = c * chunk; p < p_end; ++p) {
+            const int64_t q0 = p * f32::kPanelWidth;
+            const int64_t nc = std::min(f32::kPanelWidth, out_plane - q0);
+            im2col_panel(img, cg, g, q0, q0 + nc, panel);
+            // Bias is per row (output channel) and the kernel's is per column, so it and
+            // the residual seed the output tile, which the kernel then accumulates into;
+            // the tile is in L1 when the kernel reads it back.
+            const bool seeded = bias_g || res_g;
+            if (seeded)
+              seed_tile(bias_g, res_g ? res_g + q0 : nullptr, mg, nc, out_plane, out + q0);
+            for (int64_t k0 = 0; k0 < k; k0 += kc) {
+              f32::detail::PanelArgs a;
+              a.x = w_rows + gi * w_group + (gemm.pack_x ? k0 * gemm.mr : k0);
+              a.ldx = gemm.pack_x ? gemm.mr * k : k;
+              a.x_packed = gemm.pack_x;
+              a.b = panel + k0 * f32::kPanelWidth;
+              a.m = mg;
+              a.kc = std::min(kc, k - k0);
+              a.nc = nc;
+              a.y = out + q0;
+              a.ldy = out_plane;
+              a.accumulate = seeded || k0 > 0;
+              a.last = k0 + a.kc >= k;
+              a.bias = nullptr;
+              a.act = act;
+              a.next_b = nullptr;
+              a.next_kc = 0;
+              gemm.kernel(a);
             }
           }
-        }
+        },
+        threads);
+  }
+
+ private:
+  static constexpr int64_t kKc = 256;
+
+  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+  // Per calling thread, grown only, so steady-state runs allocate nothing.
+  static float* panel_scratch(int64_t count) {
+    thread_local AlignedBuffer<float> buf;
+    if (buf.size() < static_cast<size_t>(count)) buf = AlignedBuffer<float>(count);
+    return buf.data();
+  }
+
+  // y[m * ldy + j] = bias[m] + res[m * ldy + j] for rows m < rows, columns j < nc.
+  static void seed_tile(const float* b, const float* res, int64_t rows, int64_t nc, int64_t ldy,
+                        float* y) {
+    for (int64_t m = 0; m < rows; ++m) {
+      float* yr = y + m * ldy;
+      const float bm = b ? b[m] : 0.0f;
+      if (res) {
+        const float* rr = res + m * ldy;
+        for (int64_t j = 0; j < nc; ++j) yr[j] = rr[j] + bm;
+      } else {
+        for (int64_t j = 0; j < nc; ++j) yr[j] = bm;
       }
     }
   }
+
+  // The weights of each group in tiles of mr rows (element (r, kk) of a tile at
+  // [kk * mr + r], zero rows past the group's end), for kernels that read x that way.
+  // Built on first use per tile height: the ISA path is chosen per run.
+  const float* tiled_weights(int64_t mr) const {
+    std::lock_guard<std::mutex> lock(tiled_mu_);
+    std::vector<float>& t = tiled_[mr];
+    if (t.empty()) {
+      const int64_t cg = in_c / groups, mg = out_c / groups;
+      const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = ceil_div(mg, mr);
+      t.assign(groups * tiles * mr * k, 0.0f);
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        for (int64_t m = 0; m < mg; ++m) {
+          const float* src = weights.data() + (gi * mg + m) * k;
+          float* dst = t.data() + (gi * tiles + m / mr) * mr * k + m % mr;
+          for (int64_t kk = 0; kk < k; ++kk) dst[kk * mr] = src[kk];
+        }
+      }
+    }
+    return t.data();
+  }
+  mutable std::mutex tiled_mu_;
+  mutable std::map<int64_t, std::vector<float>> tiled_;  // nodes are stable: pointers stay valid
 };
 
 std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {

@@ -13,9 +13,10 @@ using f32::kPanelWidth;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Fills one panel: pixels [q0, q1) of the output, every (c, ky, kx) row.
-void fill_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
-                float* panel) {
+}  // namespace
+
+void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
+                  float* panel) {
   const WindowAxis &h = g.h, &w = g.w;
   const int64_t plane = h.in * w.in, cols = q1 - q0;
   const bool pointwise = h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1 &&
@@ -61,8 +62,6 @@ void fill_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0
   }
 }
 
-}  // namespace
-
 void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::PackedWeights* out) {
   const int64_t k = channels * g.h.kernel * g.w.kernel;
   const int64_t pixels = g.h.out * g.w.out;
@@ -75,8 +74,8 @@ void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::Pa
       panels,
       [&](int64_t p) {
         const int64_t q0 = p * kPanelWidth;
-        fill_panel(in, channels, g, q0, std::min(pixels, q0 + kPanelWidth),
-                   data + p * k * kPanelWidth);
+        im2col_panel(in, channels, g, q0, std::min(pixels, q0 + kPanelWidth),
+                     data + p * k * kPanelWidth);
       },
       threads);
 }

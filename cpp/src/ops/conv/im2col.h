@@ -13,6 +13,11 @@
 namespace fastinfer::ops {
 
 // in: one image's channels [c0, c0 + channels), each an (h.in x w.in) plane.
+// One panel of that matrix: output pixels [q0, q1) (at most kPanelWidth), every
+// (c, ky, kx) row, row stride kPanelWidth, zero past q1.
+void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
+                  float* panel);
+
 void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::PackedWeights* out);
 
 }  // namespace fastinfer::ops
