@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "fastinfer/aligned_buffer.h"
+#include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_f32.h"
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
@@ -50,6 +51,12 @@ class ConvKernel final : public plan::Kernel {
               std::clamp<int64_t>(batch * out_c * out_plane * taps >> 15, 1, 1 << 20)));
       return;
     }
+#if FASTINFER_X86
+    if (!direct_offs.empty() && active_isa() >= Isa::kAvx512) {
+      run_direct(x, y, residual ? static_cast<const float*>(inputs[3]) : nullptr);
+      return;
+    }
+#endif
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
     const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
     // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
@@ -113,8 +120,87 @@ class ConvKernel final : public plan::Kernel {
         threads);
   }
 
+  // Stride-1 path (set up by make_conv): per tap the offset into the padded input, and the
+  // weights in tiles of 12 rows per group. Empty: not eligible.
+  std::vector<int32_t> direct_offs;
+  std::vector<float> direct_w;
+
  private:
   static constexpr int64_t kKc = 256;
+
+#if FASTINFER_X86
+  // Why: for stride 1 every im2col row is a shifted copy of the input, and with few output
+  // channels writing those rows cost as much as the GEMM on them. Padding the input once
+  // (1/taps of the im2col traffic) lets the kernel read its B rows in place.
+  void run_direct(const float* x, float* y, const float* res) const {
+    const int64_t cg = in_c / groups, mg = out_c / groups;
+    const int64_t k = cg * g.h.kernel * g.w.kernel;
+    const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1, pp = hp * wp;
+    const int64_t out_plane = g.h.out * g.w.out;
+    const int64_t planes = batch * in_c;
+    float* xp = pad_scratch(planes * pp + 64);
+    std::fill(xp + planes * pp, xp + planes * pp + 64, 0.0f);
+    const int64_t row_len = std::min(g.w.in, wp - g.w.pad_begin);
+    parallel_for(
+        planes,
+        [&](int64_t p) {
+          const float* src = x + p * g.h.in * g.w.in;
+          float* dst = xp + p * pp;
+          for (int64_t r = 0; r < hp; ++r) {
+            float* d = dst + r * wp;
+            const int64_t iy = r - g.h.pad_begin;
+            if (iy < 0 || iy >= g.h.in) {
+              std::fill(d, d + wp, 0.0f);
+              continue;
+            }
+            std::fill(d, d + g.w.pad_begin, 0.0f);
+            std::copy(src + iy * g.w.in, src + iy * g.w.in + row_len, d + g.w.pad_begin);
+            std::fill(d + g.w.pad_begin + row_len, d + wp, 0.0f);
+          }
+        },
+        static_cast<int>(std::clamp<int64_t>(planes * pp >> 16, 1, 1 << 20)));
+    const int64_t flat = (g.h.out - 1) * wp + g.w.out;
+    const int64_t panels = ceil_div(flat, f32::kPanelWidth);
+    const int64_t macs = batch * out_c * k * out_plane;
+    const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
+    const int64_t per_panel = mg * k * f32::kPanelWidth;
+    const int64_t chunk =
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
+                                              batch * groups * panels / (4 * threads)),
+                            1, panels);
+    const int64_t chunks = ceil_div(panels, chunk);
+    const int64_t w_group = ceil_div(mg, 12) * 12 * k;
+    parallel_for(
+        batch * groups * chunks,
+        [&](int64_t t) {
+          const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
+          detail::DirectConvArgs a;
+          a.xp = xp + ng * cg * pp;
+          a.offs = direct_offs.data();
+          a.w_tiles = direct_w.data() + gi * w_group;
+          a.m = mg;
+          a.k = k;
+          a.wp = wp;
+          a.out_h = g.h.out;
+          a.out_w = g.w.out;
+          a.out_plane = out_plane;
+          a.q_begin = c * chunk * f32::kPanelWidth;
+          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
+          a.bias = bias.empty() ? nullptr : bias.data() + gi * mg;
+          a.res = res ? res + ng * mg * out_plane : nullptr;
+          a.relu = act == Activation::kRelu;
+          a.y = y + ng * mg * out_plane;
+          detail::conv_direct_s1_avx512(a);
+        },
+        threads);
+  }
+
+  static float* pad_scratch(int64_t count) {
+    thread_local AlignedBuffer<float> buf;
+    if (buf.size() < static_cast<size_t>(count)) buf = AlignedBuffer<float>(count);
+    return buf.data();
+  }
+#endif
 
   static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -163,6 +249,34 @@ class ConvKernel final : public plan::Kernel {
   mutable std::mutex tiled_mu_;
   mutable std::map<int64_t, std::vector<float>> tiled_;  // nodes are stable: pointers stay valid
 };
+
+// Enables the direct stride-1 path when the window allows it (see run_direct).
+void setup_direct(ConvKernel* kern) {
+  const Window2d& g = kern->g;
+  const int64_t cg = kern->in_c / kern->groups, mg = kern->out_c / kern->groups;
+  const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1;
+  const bool ok = cg > 1 && g.h.stride == 1 && g.w.stride == 1 && g.h.dilation == 1 &&
+                  g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0 &&
+                  (kern->act == Activation::kNone || kern->act == Activation::kRelu) &&
+                  hp * wp * cg < (int64_t{1} << 30);
+  if (!ok) return;
+  const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
+  for (int64_t c = 0; c < cg; ++c) {
+    for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
+      for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
+        kern->direct_offs.push_back(static_cast<int32_t>(c * hp * wp + ky * wp + kx));
+      }
+    }
+  }
+  kern->direct_w.assign(kern->groups * tiles * 12 * k, 0.0f);
+  for (int64_t gi = 0; gi < kern->groups; ++gi) {
+    for (int64_t m = 0; m < mg; ++m) {
+      const float* src = kern->weights.data() + (gi * mg + m) * k;
+      float* dst = kern->direct_w.data() + (gi * tiles + m / 12) * 12 * k + m % 12;
+      for (int64_t kk = 0; kk < k; ++kk) dst[kk * 12] = src[kk];
+    }
+  }
+}
 
 std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
   require_f32_io(spec, 2, 3, 1);
@@ -221,6 +335,7 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
     }
     kern->act = parse_activation(act);
   }
+  setup_direct(kern.get());
   return kern;
 }
 
