@@ -39,13 +39,23 @@ class ConvKernel final : public plan::Kernel {
     const int64_t cg = in_c / groups, mg = out_c / groups;
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
     const int64_t taps = g.h.kernel * g.w.kernel, k = cg * taps;
+    const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
     if (cg == 1) {
       parallel_for(
           batch * out_c,
           [&](int64_t t) {
             const int64_t n = t / out_c, m = t % out_c;
+            float* out = y + t * out_plane;
             depthwise_plane(x + (n * in_c + m / mg) * in_plane, weights.data() + m * taps,
-                            bias.empty() ? 0.0f : bias[m], act, g, y + t * out_plane);
+                            bias.empty() ? 0.0f : bias[m], res ? Activation::kNone : act, g, out);
+            if (res) {
+              // The residual goes in before the activation, so it cannot ride in the plane
+              // kernel's epilogue.
+              const float* r = res + t * out_plane;
+              for (int64_t i = 0; i < out_plane; ++i) {
+                out[i] = apply_activation_ref(act, out[i] + r[i]);
+              }
+            }
           },
           static_cast<int>(
               std::clamp<int64_t>(batch * out_c * out_plane * taps >> 15, 1, 1 << 20)));
@@ -53,7 +63,7 @@ class ConvKernel final : public plan::Kernel {
     }
 #if FASTINFER_X86
     if (!direct_offs.empty() && active_isa() >= Isa::kAvx512) {
-      run_direct(x, y, residual ? static_cast<const float*>(inputs[3]) : nullptr);
+      run_direct(x, y, res);
       return;
     }
 #endif
@@ -74,7 +84,6 @@ class ConvKernel final : public plan::Kernel {
                                               batch * groups * panels / (4 * threads)),
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
-    const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
     parallel_for(
         batch * groups * chunks,
         [&](int64_t t) {
@@ -279,7 +288,7 @@ void setup_direct(ConvKernel* kern) {
 }
 
 std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
-  require_f32_io(spec, 2, 3, 1);
+  require_f32_io(spec, 2, spec.op == "FusedConv" ? 4 : 3, 1);
   require_output_f32(spec, 0);
   const auto& xs = spec.inputs[0].shape;
   const auto& ws = spec.inputs[1].shape;
@@ -334,6 +343,13 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
       fail(spec, "activation '" + act + "' is not supported (expected '' or 'relu')");
     }
     kern->act = parse_activation(act);
+    if (has_input(spec, 3)) {
+      if (spec.inputs[3].shape != out) {
+        fail(spec, "residual " + shape_str(spec.inputs[3].shape) + " must have the output shape " +
+                       shape_str(out));
+      }
+      kern->residual = true;
+    }
   }
   setup_direct(kern.get());
   return kern;
