@@ -70,7 +70,7 @@ def _expand(g: Graph, n: Node) -> list[Node]:
     elif n.op_type == "FusedConv":
         attrs = {k: v for k, v in n.attrs.items() if k != "activation"}
         act = n.attrs.get("activation", "")
-        conv_in = [i for i in n.inputs[:3]]
+        conv_in = list(n.inputs[:3])
         while conv_in and not conv_in[-1]:
             conv_in.pop()
         residual = n.inputs[3] if len(n.inputs) > 3 else ""
