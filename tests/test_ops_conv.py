@@ -31,6 +31,13 @@ CONV_CASES = [
     ((2, 3, 9, 8), 4, (2, 3), {"auto_pad": "VALID", "strides": [1, 2]}),
     ((2, 3, 17), 5, (3,), {"pads": [1, 1]}),  # 1-D
     ((1, 3, 40, 40), 33, (7, 7), {"strides": [2, 2], "pads": [3, 3, 3, 3]}),
+    # stride 1 (the direct path on AVX-512): rows wider than a panel, asymmetric and no
+    # padding, output channels past one 12-row tile, a 3-channel stem
+    ((2, 5, 13, 37), 26, (3, 3), {"pads": [0, 2, 1, 0]}),
+    ((1, 16, 8, 8), 64, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 3, 33, 33), 16, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 6, 5, 9), 13, (2, 4), {}),
+    ((1, 8, 6, 6), 12, (1, 1), {"pads": [1, 0, 0, 1]}),
 ]
 
 
@@ -47,6 +54,12 @@ def test_conv(isa, rng, x_shape, m, kernel, attrs, bias):
     np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
     (fused,) = run_node("FusedConv", inputs, [want.shape], {**attrs, "activation": "relu"})
     np.testing.assert_allclose(fused, np.maximum(want, 0), rtol=RTOL, atol=ATOL)
+    # The residual input (4th) is added before the activation.
+    r = randn(rng, *want.shape)
+    res_inputs = inputs + ([] if bias else [None]) + [(r, False)]
+    for act, expect in [("relu", np.maximum(want + r, 0)), ("", want + r)]:
+        (got,) = run_node("FusedConv", res_inputs, [want.shape], {**attrs, "activation": act})
+        np.testing.assert_allclose(got, expect, rtol=RTOL, atol=ATOL)
 
 
 POOL_CASES = [

@@ -1,4 +1,4 @@
-"""fuse_conv: BatchNormalization folding and Conv + Relu."""
+"""fuse_conv: BatchNormalization folding, Conv + Relu and Conv + Add(residual) + Relu."""
 
 from __future__ import annotations
 
@@ -85,3 +85,25 @@ def test_conv_relu_fused(rng):
     assert fuse_conv(g) == 1
     assert g.nodes[0].inputs == ["x", "W"]
     assert_same(before, g, feeds_for(g, rng))
+
+
+def test_conv_bn_add_relu_residual(rng):
+    nodes = conv_bn_relu(relu=False) + [
+        helper.make_node("Add", ["r", "n"], ["s"]),
+        helper.make_node("Relu", ["s"], ["y"]),
+    ]
+    g = build(nodes, {"x": [2, CIN, 6, 6], "r": [2, COUT, 6, 6]}, ["y"], conv_bn_consts(rng))
+    before = g.copy()
+    assert fuse_conv(g) == 2  # BN folded, then Conv + Add + Relu
+    (node,) = g.nodes
+    assert (node.op_type, node.domain) == ("FusedConv", FUSED_DOMAIN)
+    assert node.inputs[3] == "r" and node.attrs["activation"] == "relu"
+    assert_same(before, g, feeds_for(g, rng), rtol=1e-5, atol=1e-5)
+
+
+def test_residual_needs_same_shape(rng):
+    # r broadcasts over the Conv output: not fused (the kernel adds element by element).
+    nodes = conv_bn_relu(relu=False) + [helper.make_node("Add", ["n", "r"], ["y"])]
+    g = build(nodes, {"x": [2, CIN, 6, 6], "r": [1, COUT, 1, 1]}, ["y"], conv_bn_consts(rng))
+    assert fuse_conv(g) == 1
+    assert [n.op_type for n in g.nodes] == ["Conv", "Add"]

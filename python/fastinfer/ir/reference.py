@@ -102,7 +102,8 @@ class Attention(OpRun):
 
 
 class FusedConv(_OnnxConv):
-    """ONNX Conv followed by an activation (``activation`` "relu" or "")."""
+    """ONNX Conv, plus an optional residual input R, then an activation (``activation``
+    "relu" or "")."""
 
     op_domain = FUSED_DOMAIN
 
@@ -111,6 +112,7 @@ class FusedConv(_OnnxConv):
         X,
         W,
         B=None,
+        R=None,
         auto_pad=None,
         dilations=None,
         group=None,
@@ -130,6 +132,8 @@ class FusedConv(_OnnxConv):
             pads=pads,
             strides=strides,
         )
+        if R is not None:
+            y = (y + R).astype(y.dtype)
         return (_activate(y, activation),)
 
 

@@ -1,4 +1,5 @@
-"""Conv fusion: BatchNormalization folded into the Conv before it; Conv + Relu -> FusedConv."""
+"""Conv fusion: BatchNormalization folded into the Conv before it; Conv + Relu and
+Conv + Add(residual) (+ Relu) -> FusedConv."""
 
 from __future__ import annotations
 
@@ -54,6 +55,41 @@ def _fuse_relu(idx: Index, conv: Node) -> bool:
     return True
 
 
+def _same_shape(graph: Graph, a: str, b: str) -> bool:
+    va, vb = graph.value(a), graph.value(b)
+    return (
+        va.shape is not None
+        and va.shape == vb.shape
+        and all(d is not None for d in va.shape)
+        and va.dtype == vb.dtype == np.float32
+    )
+
+
+def _fuse_residual(idx: Index, conv: Node) -> bool:
+    """``[Relu](Add(Conv(...), r))`` -> ``FusedConv(x, W, b, r)``: the residual block's
+    skip connection is added to the output tile while it is in cache, instead of two more
+    passes over the tensor. Only without broadcasting (r has the Conv output's shape)."""
+    g = idx.graph
+    add = idx.sole_user(conv.outputs[0], "Add")
+    if add is None or len(add.inputs) != 2:
+        return False
+    other = add.inputs[1] if add.inputs[0] == conv.outputs[0] else add.inputs[0]
+    if not _same_shape(g, conv.outputs[0], other) or not _same_shape(g, add.outputs[0], other):
+        return False
+    relu = idx.sole_user(add.outputs[0], "Relu")
+    inputs = list(conv.inputs) + [""] * (3 - len(conv.inputs)) + [other]
+    fused = Node(
+        "FusedConv",
+        inputs,
+        [(relu or add).outputs[0]],
+        {**conv.attrs, "activation": "relu" if relu else ""},
+        name=f"FusedConv/{conv.name}",
+        domain=FUSED_DOMAIN,
+    )
+    replace(g, [conv, add] + ([relu] if relu else []), fused)
+    return True
+
+
 def fuse_conv(graph: Graph) -> int:
     """Folds BatchNormalization into the preceding Conv, then fuses Conv + Relu.
 
@@ -64,6 +100,9 @@ def fuse_conv(graph: Graph) -> int:
       once, so results differ from the unfused graph by float32 rounding.
     - ``Relu(Conv(...))`` -> ``FusedConv`` (domain ``ai.fastinfer``) with the Conv's inputs,
       its attributes and ``activation="relu"``.
+    - ``Relu(Add(Conv(...), r))`` (Relu optional) -> ``FusedConv(x, W, b, r)``: a 4th input
+      added to the Conv output before the activation; r must have the output's shape.
+      BatchNormalizations are folded first, so the Conv of ``Add(BN(Conv), r)`` matches.
 
     The Conv output must have no other reader and be no graph output.
 
@@ -81,6 +120,8 @@ def fuse_conv(graph: Graph) -> int:
     while True:
         idx = Index(graph)
         convs = [n for n in graph.nodes if n.op_type == "Conv" and not n.domain]
-        if not any(_fold_bn(idx, c) or _fuse_relu(idx, c) for c in convs):
+        if not any(_fold_bn(idx, c) for c in convs) and not any(
+            _fuse_relu(idx, c) or _fuse_residual(idx, c) for c in convs
+        ):
             return count
         count += 1

@@ -70,7 +70,13 @@ def _expand(g: Graph, n: Node) -> list[Node]:
     elif n.op_type == "FusedConv":
         attrs = {k: v for k, v in n.attrs.items() if k != "activation"}
         act = n.attrs.get("activation", "")
-        y = b.op("Conv", list(n.inputs), None if act else out, **attrs)
+        conv_in = list(n.inputs[:3])
+        while conv_in and not conv_in[-1]:
+            conv_in.pop()
+        residual = n.inputs[3] if len(n.inputs) > 3 else ""
+        y = b.op("Conv", conv_in, None if act or residual else out, **attrs)
+        if residual:
+            y = b.op("Add", [y, residual], None if act else out)
         if act:
             b.activation(y, act, out)
     elif n.op_type == "Attention":

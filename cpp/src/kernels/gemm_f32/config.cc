@@ -87,6 +87,13 @@ float* x_scratch(size_t count) {
 
 }  // namespace
 
+namespace detail {
+PanelGemm active_panel_gemm() {
+  const GemmConfig& cfg = config_for(active_isa());
+  return {cfg.kernel, cfg.mr, cfg.pack_x};
+}
+}  // namespace detail
+
 const char* kernel_name() { return config_for(active_isa()).name; }
 
 void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const float* bias,

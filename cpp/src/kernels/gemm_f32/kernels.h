@@ -45,4 +45,14 @@ void panel_f32_avx2(const PanelArgs& a);
 void panel_f32_avx512(const PanelArgs& a);
 #endif
 
+// The panel kernel f32::linear uses on the active ISA path, for ops that drive it panel by
+// panel themselves (Conv fuses im2col and its epilogue around each panel). pack_x: the
+// kernel reads x in tiles of mr rows (x_packed layout above); otherwise x is row-major.
+struct PanelGemm {
+  PanelKernel kernel;
+  int64_t mr;
+  bool pack_x;
+};
+PanelGemm active_panel_gemm();
+
 }  // namespace fastinfer::f32::detail

@@ -4,17 +4,21 @@
 // in a pass over the group's planes while they are in cache. One input channel per group
 // (depthwise) uses the direct kernel instead.
 #include <algorithm>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
+#include "fastinfer/aligned_buffer.h"
+#include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_f32.h"
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/gemm_f32/kernels.h"
 #include "ops/conv/depthwise.h"
 #include "ops/conv/im2col.h"
 #include "ops/conv/window_geometry.h"
-#include "ops/linear/dynamic_pack.h"
 #include "ops/linear/spec_checks.h"
 
 namespace fastinfer::ops {
@@ -27,6 +31,7 @@ class ConvKernel final : public plan::Kernel {
   std::vector<float> weights;  // (out_c, in_c / groups, kh, kw), copied from the constant
   std::vector<float> bias;     // empty: none
   Activation act = Activation::kNone;
+  bool residual = false;  // FusedConv input 3: added before the activation
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
@@ -34,48 +39,256 @@ class ConvKernel final : public plan::Kernel {
     const int64_t cg = in_c / groups, mg = out_c / groups;
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
     const int64_t taps = g.h.kernel * g.w.kernel, k = cg * taps;
+    const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
     if (cg == 1) {
       parallel_for(
           batch * out_c,
           [&](int64_t t) {
             const int64_t n = t / out_c, m = t % out_c;
+            float* out = y + t * out_plane;
             depthwise_plane(x + (n * in_c + m / mg) * in_plane, weights.data() + m * taps,
-                            bias.empty() ? 0.0f : bias[m], act, g, y + t * out_plane);
+                            bias.empty() ? 0.0f : bias[m], res ? Activation::kNone : act, g, out);
+            if (res) {
+              // The residual goes in before the activation, so it cannot ride in the plane
+              // kernel's epilogue.
+              const float* r = res + t * out_plane;
+              for (int64_t i = 0; i < out_plane; ++i) {
+                out[i] = apply_activation_ref(act, out[i] + r[i]);
+              }
+            }
           },
           static_cast<int>(
               std::clamp<int64_t>(batch * out_c * out_plane * taps >> 15, 1, 1 << 20)));
       return;
     }
-    f32::PackedWeights& patches = thread_packed_scratch();
-    for (int64_t n = 0; n < batch; ++n) {
-      for (int64_t gi = 0; gi < groups; ++gi) {
-        im2col_packed(x + (n * in_c + gi * cg) * in_plane, cg, g, &patches);
-        float* out = y + (n * out_c + gi * mg) * out_plane;
-        // Without a bias the activation fuses into the GEMM; bias is per row (channel)
-        // here and linear's bias is per column, so then both go to the pass below.
-        f32::linear(weights.data() + gi * mg * k, mg, k, patches, nullptr,
-                    bias.empty() ? act : Activation::kNone, out);
-        if (!bias.empty()) {
-          for (int64_t m = 0; m < mg; ++m) {
-            const float b = bias[gi * mg + m];
-            float* o = out + m * out_plane;
-            if (act == Activation::kRelu) {
-              for (int64_t i = 0; i < out_plane; ++i) {
-                const float v = o[i] + b;
-                o[i] = v < 0.0f ? 0.0f : v;  // keeps NaN
-              }
-            } else {
-              for (int64_t i = 0; i < out_plane; ++i) o[i] = apply_activation_ref(act, o[i] + b);
+#if FASTINFER_X86
+    if (!direct_offs.empty() && active_isa() >= Isa::kAvx512) {
+      run_direct(x, y, res);
+      return;
+    }
+#endif
+    const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
+    const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
+    // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
+    const int64_t w_group = gemm.pack_x ? ceil_div(mg, gemm.mr) * gemm.mr * k : mg * k;
+    const int64_t panels = ceil_div(out_plane, f32::kPanelWidth);
+    // K blocks of at most kKc rows keep the panel slice in L1 while the row tiles pass.
+    const int64_t k_blocks = ceil_div(k, kKc), kc = ceil_div(k, k_blocks);
+    const int64_t macs = batch * out_c * k * out_plane;
+    // Below ~256K multiply-adds per thread waking the pool costs more than it gains.
+    const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
+    // Enough panels per task to amortise the hand-out, few enough to balance the threads.
+    const int64_t per_panel = mg * k * f32::kPanelWidth;
+    const int64_t chunk =
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
+                                              batch * groups * panels / (4 * threads)),
+                            1, panels);
+    const int64_t chunks = ceil_div(panels, chunk);
+    parallel_for(
+        batch * groups * chunks,
+        [&](int64_t t) {
+          const int64_t ng = t / chunks, c = t % chunks;  // ng = n * groups + gi
+          const int64_t gi = ng % groups;
+          const float* img = x + ng * cg * in_plane;  // (n * in_c + gi * cg) * in_plane
+          float* out = y + ng * mg * out_plane;
+          const float* res_g = res ? res + ng * mg * out_plane : nullptr;
+          const float* bias_g = bias.empty() ? nullptr : bias.data() + gi * mg;
+          float* panel = panel_scratch(k * f32::kPanelWidth);
+          const int64_t p_end = std::min(panels, (c + 1) * chunk);
+          for (int64_t p = c * chunk; p < p_end; ++p) {
+            const int64_t q0 = p * f32::kPanelWidth;
+            const int64_t nc = std::min(f32::kPanelWidth, out_plane - q0);
+            im2col_panel(img, cg, g, q0, q0 + nc, panel);
+            // Bias is per row (output channel) and the kernel's is per column, so it and
+            // the residual seed the output tile, which the kernel then accumulates into;
+            // the tile is in L1 when the kernel reads it back.
+            const bool seeded = bias_g || res_g;
+            if (seeded)
+              seed_tile(bias_g, res_g ? res_g + q0 : nullptr, mg, nc, out_plane, out + q0);
+            for (int64_t k0 = 0; k0 < k; k0 += kc) {
+              f32::detail::PanelArgs a;
+              a.x = w_rows + gi * w_group + (gemm.pack_x ? k0 * gemm.mr : k0);
+              a.ldx = gemm.pack_x ? gemm.mr * k : k;
+              a.x_packed = gemm.pack_x;
+              a.b = panel + k0 * f32::kPanelWidth;
+              a.m = mg;
+              a.kc = std::min(kc, k - k0);
+              a.nc = nc;
+              a.y = out + q0;
+              a.ldy = out_plane;
+              a.accumulate = seeded || k0 > 0;
+              a.last = k0 + a.kc >= k;
+              a.bias = nullptr;
+              a.act = act;
+              a.next_b = nullptr;
+              a.next_kc = 0;
+              gemm.kernel(a);
             }
           }
-        }
+        },
+        threads);
+  }
+
+  // Stride-1 path (set up by make_conv): per tap the offset into the padded input, and the
+  // weights in tiles of 12 rows per group. Empty: not eligible.
+  std::vector<int32_t> direct_offs;
+  std::vector<float> direct_w;
+
+ private:
+  static constexpr int64_t kKc = 256;
+
+#if FASTINFER_X86
+  // Why: for stride 1 every im2col row is a shifted copy of the input, and with few output
+  // channels writing those rows cost as much as the GEMM on them. Padding the input once
+  // (1/taps of the im2col traffic) lets the kernel read its B rows in place.
+  void run_direct(const float* x, float* y, const float* res) const {
+    const int64_t cg = in_c / groups, mg = out_c / groups;
+    const int64_t k = cg * g.h.kernel * g.w.kernel;
+    const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1, pp = hp * wp;
+    const int64_t out_plane = g.h.out * g.w.out;
+    const int64_t planes = batch * in_c;
+    float* xp = pad_scratch(planes * pp + 64);
+    std::fill(xp + planes * pp, xp + planes * pp + 64, 0.0f);
+    const int64_t row_len = std::min(g.w.in, wp - g.w.pad_begin);
+    parallel_for(
+        planes,
+        [&](int64_t p) {
+          const float* src = x + p * g.h.in * g.w.in;
+          float* dst = xp + p * pp;
+          for (int64_t r = 0; r < hp; ++r) {
+            float* d = dst + r * wp;
+            const int64_t iy = r - g.h.pad_begin;
+            if (iy < 0 || iy >= g.h.in) {
+              std::fill(d, d + wp, 0.0f);
+              continue;
+            }
+            std::fill(d, d + g.w.pad_begin, 0.0f);
+            std::copy(src + iy * g.w.in, src + iy * g.w.in + row_len, d + g.w.pad_begin);
+            std::fill(d + g.w.pad_begin + row_len, d + wp, 0.0f);
+          }
+        },
+        static_cast<int>(std::clamp<int64_t>(planes * pp >> 16, 1, 1 << 20)));
+    const int64_t flat = (g.h.out - 1) * wp + g.w.out;
+    const int64_t panels = ceil_div(flat, f32::kPanelWidth);
+    const int64_t macs = batch * out_c * k * out_plane;
+    const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
+    const int64_t per_panel = mg * k * f32::kPanelWidth;
+    const int64_t chunk =
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
+                                              batch * groups * panels / (4 * threads)),
+                            1, panels);
+    const int64_t chunks = ceil_div(panels, chunk);
+    const int64_t w_group = ceil_div(mg, 12) * 12 * k;
+    parallel_for(
+        batch * groups * chunks,
+        [&](int64_t t) {
+          const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
+          detail::DirectConvArgs a;
+          a.xp = xp + ng * cg * pp;
+          a.offs = direct_offs.data();
+          a.w_tiles = direct_w.data() + gi * w_group;
+          a.m = mg;
+          a.k = k;
+          a.wp = wp;
+          a.out_h = g.h.out;
+          a.out_w = g.w.out;
+          a.out_plane = out_plane;
+          a.q_begin = c * chunk * f32::kPanelWidth;
+          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
+          a.bias = bias.empty() ? nullptr : bias.data() + gi * mg;
+          a.res = res ? res + ng * mg * out_plane : nullptr;
+          a.relu = act == Activation::kRelu;
+          a.y = y + ng * mg * out_plane;
+          detail::conv_direct_s1_avx512(a);
+        },
+        threads);
+  }
+
+  static float* pad_scratch(int64_t count) {
+    thread_local AlignedBuffer<float> buf;
+    if (buf.size() < static_cast<size_t>(count)) buf = AlignedBuffer<float>(count);
+    return buf.data();
+  }
+#endif
+
+  static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+  // Per calling thread, grown only, so steady-state runs allocate nothing.
+  static float* panel_scratch(int64_t count) {
+    thread_local AlignedBuffer<float> buf;
+    if (buf.size() < static_cast<size_t>(count)) buf = AlignedBuffer<float>(count);
+    return buf.data();
+  }
+
+  // y[m * ldy + j] = bias[m] + res[m * ldy + j] for rows m < rows, columns j < nc.
+  static void seed_tile(const float* b, const float* res, int64_t rows, int64_t nc, int64_t ldy,
+                        float* y) {
+    for (int64_t m = 0; m < rows; ++m) {
+      float* yr = y + m * ldy;
+      const float bm = b ? b[m] : 0.0f;
+      if (res) {
+        const float* rr = res + m * ldy;
+        for (int64_t j = 0; j < nc; ++j) yr[j] = rr[j] + bm;
+      } else {
+        for (int64_t j = 0; j < nc; ++j) yr[j] = bm;
       }
     }
   }
+
+  // The weights of each group in tiles of mr rows (element (r, kk) of a tile at
+  // [kk * mr + r], zero rows past the group's end), for kernels that read x that way.
+  // Built on first use per tile height: the ISA path is chosen per run.
+  const float* tiled_weights(int64_t mr) const {
+    std::lock_guard<std::mutex> lock(tiled_mu_);
+    std::vector<float>& t = tiled_[mr];
+    if (t.empty()) {
+      const int64_t cg = in_c / groups, mg = out_c / groups;
+      const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = ceil_div(mg, mr);
+      t.assign(groups * tiles * mr * k, 0.0f);
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        for (int64_t m = 0; m < mg; ++m) {
+          const float* src = weights.data() + (gi * mg + m) * k;
+          float* dst = t.data() + (gi * tiles + m / mr) * mr * k + m % mr;
+          for (int64_t kk = 0; kk < k; ++kk) dst[kk * mr] = src[kk];
+        }
+      }
+    }
+    return t.data();
+  }
+  mutable std::mutex tiled_mu_;
+  mutable std::map<int64_t, std::vector<float>> tiled_;  // nodes are stable: pointers stay valid
 };
 
+// Enables the direct stride-1 path when the window allows it (see run_direct).
+void setup_direct(ConvKernel* kern) {
+  const Window2d& g = kern->g;
+  const int64_t cg = kern->in_c / kern->groups, mg = kern->out_c / kern->groups;
+  const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1;
+  const bool ok = cg > 1 && g.h.stride == 1 && g.w.stride == 1 && g.h.dilation == 1 &&
+                  g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0 &&
+                  (kern->act == Activation::kNone || kern->act == Activation::kRelu) &&
+                  hp * wp * cg < (int64_t{1} << 30);
+  if (!ok) return;
+  const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
+  for (int64_t c = 0; c < cg; ++c) {
+    for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
+      for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
+        kern->direct_offs.push_back(static_cast<int32_t>(c * hp * wp + ky * wp + kx));
+      }
+    }
+  }
+  kern->direct_w.assign(kern->groups * tiles * 12 * k, 0.0f);
+  for (int64_t gi = 0; gi < kern->groups; ++gi) {
+    for (int64_t m = 0; m < mg; ++m) {
+      const float* src = kern->weights.data() + (gi * mg + m) * k;
+      float* dst = kern->direct_w.data() + (gi * tiles + m / 12) * 12 * k + m % 12;
+      for (int64_t kk = 0; kk < k; ++kk) dst[kk * 12] = src[kk];
+    }
+  }
+}
+
 std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
-  require_f32_io(spec, 2, 3, 1);
+  require_f32_io(spec, 2, spec.op == "FusedConv" ? 4 : 3, 1);
   require_output_f32(spec, 0);
   const auto& xs = spec.inputs[0].shape;
   const auto& ws = spec.inputs[1].shape;
@@ -130,7 +343,15 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
       fail(spec, "activation '" + act + "' is not supported (expected '' or 'relu')");
     }
     kern->act = parse_activation(act);
+    if (has_input(spec, 3)) {
+      if (spec.inputs[3].shape != out) {
+        fail(spec, "residual " + shape_str(spec.inputs[3].shape) + " must have the output shape " +
+                       shape_str(out));
+      }
+      kern->residual = true;
+    }
   }
+  setup_direct(kern.get());
   return kern;
 }
 

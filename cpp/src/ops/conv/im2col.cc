@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "fastinfer/cpu_info.h"
 #include "fastinfer/thread_pool.h"
 #include "ops/linear/dynamic_pack.h"
 
@@ -13,13 +14,34 @@ using f32::kPanelWidth;
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-// Fills one panel: pixels [q0, q1) of the output, every (c, ky, kx) row.
-void fill_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
-                float* panel) {
+}  // namespace
+
+void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
+                  float* panel) {
   const WindowAxis &h = g.h, &w = g.w;
+#if FASTINFER_X86
+  if (w.stride == 1 && active_isa() >= Isa::kAvx512) {
+    detail::im2col_panel_s1_avx512(in, channels, g, q0, q1, panel);
+    return;
+  }
+#endif
   const int64_t plane = h.in * w.in, cols = q1 - q0;
   const bool pointwise = h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1 &&
                          h.pad_begin == 0 && w.pad_begin == 0 && h.out == h.in && w.out == w.in;
+  // The panel's pixels as output row segments, found once for all (c, ky, kx) rows: within
+  // a segment the source column moves by the stride, so the valid part is a range, not a
+  // per-pixel test.
+  struct Segment {
+    int64_t col, len, oy, ox;
+  };
+  Segment segs[kPanelWidth];
+  int64_t n_segs = 0;
+  for (int64_t q = q0; q < q1;) {
+    const int64_t oy = q / w.out, ox = q - oy * w.out;
+    const int64_t len = std::min(q1 - q, w.out - ox);
+    segs[n_segs++] = {q - q0, len, oy, ox};
+    q += len;
+  }
   int64_t row = 0;
   for (int64_t c = 0; c < channels; ++c) {
     const float* src_c = in + c * plane;
@@ -29,39 +51,42 @@ void fill_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0
         if (pointwise) {
           std::memcpy(dst, src_c + q0, cols * sizeof(float));
         } else {
-          // Walk the pixels one output row segment at a time: within a segment the source
-          // column moves by the stride, so the valid part is a range, not a per-pixel test.
-          for (int64_t q = q0; q < q1;) {
-            const int64_t oy = q / w.out, ox = q % w.out;
-            const int64_t seg = std::min(q1 - q, w.out - ox);
-            float* d = dst + (q - q0);
-            const int64_t iy = oy * h.stride - h.pad_begin + ky * h.dilation;
+          for (int64_t si = 0; si < n_segs; ++si) {
+            const Segment& sg = segs[si];
+            float* d = dst + sg.col;
+            const int64_t iy = sg.oy * h.stride - h.pad_begin + ky * h.dilation;
             if (iy < 0 || iy >= h.in) {
-              std::fill(d, d + seg, 0.0f);
-            } else {
-              const float* src = src_c + iy * w.in;
-              const int64_t base = ox * w.stride - w.pad_begin + kx * w.dilation;
-              const int64_t lo = std::min(seg, base >= 0 ? int64_t{0} : ceil_div(-base, w.stride));
-              const int64_t hi =
-                  std::clamp<int64_t>(base >= w.in ? 0 : ceil_div(w.in - base, w.stride), lo, seg);
-              std::fill(d, d + lo, 0.0f);
-              if (w.stride == 1) {
-                std::memcpy(d + lo, src + base + lo, (hi - lo) * sizeof(float));
-              } else {
-                for (int64_t t = lo; t < hi; ++t) d[t] = src[base + t * w.stride];
-              }
-              std::fill(d + hi, d + seg, 0.0f);
+              for (int64_t t = 0; t < sg.len; ++t) d[t] = 0.0f;
+              continue;
             }
-            q += seg;
+            const float* src = src_c + iy * w.in;
+            const int64_t base = sg.ox * w.stride - w.pad_begin + kx * w.dilation;
+            int64_t lo, hi;
+            if (w.stride == 1) {
+              lo = std::clamp<int64_t>(-base, 0, sg.len);
+              hi = std::clamp<int64_t>(w.in - base, lo, sg.len);
+            } else {
+              lo = std::min(sg.len, base >= 0 ? int64_t{0} : ceil_div(-base, w.stride));
+              hi = std::clamp<int64_t>(base >= w.in ? 0 : ceil_div(w.in - base, w.stride), lo,
+                                       sg.len);
+            }
+            // Plain loops, not memcpy/fill: segments are at most a panel (32 floats) wide,
+            // where the library calls cost more than the copy.
+            for (int64_t t = 0; t < lo; ++t) d[t] = 0.0f;
+            if (w.stride == 1) {
+              const float* sp = src + base;
+              for (int64_t t = lo; t < hi; ++t) d[t] = sp[t];
+            } else {
+              for (int64_t t = lo; t < hi; ++t) d[t] = src[base + t * w.stride];
+            }
+            for (int64_t t = hi; t < sg.len; ++t) d[t] = 0.0f;
           }
         }
-        std::fill(dst + cols, dst + kPanelWidth, 0.0f);
+        for (int64_t t = cols; t < kPanelWidth; ++t) dst[t] = 0.0f;
       }
     }
   }
 }
-
-}  // namespace
 
 void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::PackedWeights* out) {
   const int64_t k = channels * g.h.kernel * g.w.kernel;
@@ -75,8 +100,8 @@ void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::Pa
       panels,
       [&](int64_t p) {
         const int64_t q0 = p * kPanelWidth;
-        fill_panel(in, channels, g, q0, std::min(pixels, q0 + kPanelWidth),
-                   data + p * k * kPanelWidth);
+        im2col_panel(in, channels, g, q0, std::min(pixels, q0 + kPanelWidth),
+                     data + p * k * kPanelWidth);
       },
       threads);
 }

@@ -13,6 +13,40 @@
 namespace fastinfer::ops {
 
 // in: one image's channels [c0, c0 + channels), each an (h.in x w.in) plane.
+// One panel of that matrix: output pixels [q0, q1) (at most kPanelWidth), every
+// (c, ky, kx) row, row stride kPanelWidth, zero past q1.
+void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
+                  float* panel);
+
+namespace detail {
+#if FASTINFER_X86
+// im2col_panel for w.stride == 1 (any padding, dilation, kernel), AVX-512 path.
+void im2col_panel_s1_avx512(const float* in, int64_t channels, const Window2d& g, int64_t q0,
+                            int64_t q1, float* panel);
+
+// Direct convolution, stride 1, no dilation, of one image and group, on a zero-padded copy
+// of its input: xp holds channels of (hp x wp) with hp = out_h + kh - 1, wp = out_w + kw - 1,
+// followed by at least 64 readable floats. Output pixel (oy, ox) is flat position
+// oy * wp + ox of the padded grid, and tap kk = (c, ky, kx) reads xp at that position plus
+// offs[kk] = c * hp * wp + ky * wp + kx, so each 32 flat positions are one GEMM panel read
+// in place; positions with ox >= out_w are computed and dropped.
+struct DirectConvArgs {
+  const float* xp;
+  const int32_t* offs;  // k entries
+  const float*
+      w_tiles;  // tiles of 12 rows: element (r, kk) of rows [m0, m0+12) at [m0*k + kk*12 + r]
+  int64_t m, k;
+  int64_t wp, out_h, out_w, out_plane;
+  int64_t q_begin, q_end;  // flat positions to compute, q_begin a multiple of 32
+  const float* bias;       // m floats or null
+  const float* res;        // m planes of out_plane, or null: added before the activation
+  bool relu;
+  float* y;  // m planes of out_plane
+};
+void conv_direct_s1_avx512(const DirectConvArgs& a);
+#endif
+}  // namespace detail
+
 void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::PackedWeights* out);
 
 }  // namespace fastinfer::ops

@@ -23,8 +23,12 @@ class UnaryKernel final : public plan::Kernel {
     T* y = static_cast<T*>(outputs[0]);
     // libm calls cost ~10-20 ns each, so even moderate tensors are worth splitting.
     parallel_chunks(n_, kParallelGrain / 8, [&](int64_t begin, int64_t end) {
+      // Local pointers: through the captured references every store would force a reload
+      // of x and y, and the loop would not vectorise.
       const Op op;
-      for (int64_t i = begin; i < end; ++i) y[i] = op(x[i]);
+      const T* xs = x;
+      T* ys = y;
+      for (int64_t i = begin; i < end; ++i) ys[i] = op(xs[i]);
     });
   }
 

@@ -37,11 +37,81 @@ class PoolKernel final : public plan::Kernel {
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
     float* y = static_cast<float*>(outputs[0]);
+    if (is_max && n_outputs == 1 && windows_inside()) {
+      run_max_inside(x, y);
+      return;
+    }
     run_impl(x, y, n_outputs > 1 ? static_cast<int64_t*>(outputs[1]) : nullptr);
   }
   size_t n_outputs = 1;
 
  private:
+  // Every window lies in the input (no padding taps, no ceil_mode overhang) and is dense.
+  bool windows_inside() const {
+    auto inside = [](const WindowAxis& a) {
+      return a.pad_begin == 0 && a.dilation == 1 && (a.out - 1) * a.stride + a.kernel <= a.in;
+    };
+    return inside(g.h) && inside(g.w);
+  }
+
+  // One output row: out[ox] = max over the window's rows of taps [ox * S, ox * S + K).
+  // Compile-time K and S (2x2 and 3x3, stride 1 or 2) let the compiler vectorise the
+  // row; `v > m ? v : m` from the first tap on keeps the generic path's NaN rule.
+  template <int K, int S>
+  static void max_row(const float* src, int64_t in_w, int64_t kh, int64_t out_w, float* out) {
+    for (int64_t ox = 0; ox < out_w; ++ox) {
+      const float* p = src + ox * S;
+      float m = p[0];
+      for (int t = 1; t < K; ++t) m = p[t] > m ? p[t] : m;
+      for (int64_t r = 1; r < kh; ++r) {
+        const float* q = p + r * in_w;
+        for (int t = 0; t < K; ++t) m = q[t] > m ? q[t] : m;
+      }
+      out[ox] = m;
+    }
+  }
+
+  static void max_row_any(const float* src, int64_t in_w, int64_t kh, int64_t kw, int64_t sw,
+                          int64_t out_w, float* out) {
+    for (int64_t ox = 0; ox < out_w; ++ox) {
+      const float* p = src + ox * sw;
+      float m = p[0];
+      for (int64_t r = 0; r < kh; ++r) {
+        for (int64_t t = 0; t < kw; ++t) m = p[r * in_w + t] > m ? p[r * in_w + t] : m;
+      }
+      out[ox] = m;
+    }
+  }
+
+  void run_max_inside(const float* x, float* y) const {
+    const WindowAxis &h = g.h, &w = g.w;
+    const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
+    using RowFn = void (*)(const float*, int64_t, int64_t, int64_t, float*);
+    RowFn row = nullptr;
+    if (w.kernel == 2 && w.stride == 2) row = &max_row<2, 2>;
+    if (w.kernel == 2 && w.stride == 1) row = &max_row<2, 1>;
+    if (w.kernel == 3 && w.stride == 2) row = &max_row<3, 2>;
+    if (w.kernel == 3 && w.stride == 1) row = &max_row<3, 1>;
+    // A max is ~one instruction per tap: one thread per ~64K taps.
+    const int threads = static_cast<int>(
+        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 16, 1, 1 << 20));
+    parallel_for(
+        planes,
+        [&](int64_t p) {
+          const float* src = x + p * in_plane;
+          float* dst = y + p * out_plane;
+          for (int64_t oy = 0; oy < h.out; ++oy) {
+            const float* r = src + oy * h.stride * w.in;
+            if (row) {
+              row(r, w.in, h.kernel, w.out, dst + oy * w.out);
+            } else {
+              max_row_any(r, w.in, h.kernel, w.kernel, w.stride, w.out, dst + oy * w.out);
+            }
+          }
+        },
+        threads);
+  }
+
   void run_impl(const float* x, float* y, int64_t* idx) const {
     const WindowAxis &h = g.h, &w = g.w;
     const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
