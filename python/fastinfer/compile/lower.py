@@ -44,9 +44,14 @@ CONSTANT_INPUTS = {
 }
 
 
+# Ops that never reach a kernel: their result depends on shapes only, which are static per
+# plan, so specialization turns them into constants.
+FOLDED_OPS = {"Shape", "Size"}
+
+
 def native_ops() -> set[str]:
     """Standard ONNX op types the native backend runs (fused ops excluded)."""
-    return (set(_core.registered_ops()) | ALIAS_OPS) - FUSED_ONLY_OPS - INTERNAL_OPS
+    return (set(_core.registered_ops()) | ALIAS_OPS | FOLDED_OPS) - FUSED_ONLY_OPS - INTERNAL_OPS
 
 
 def _node_has_kernel(node, registered: set[str]) -> bool:
