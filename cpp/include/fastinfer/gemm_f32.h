@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 
 #include "fastinfer/activation.h"
 #include "fastinfer/aligned_buffer.h"
@@ -28,6 +29,12 @@ struct PackedWeights {
 // Packs w (k x n, row-major, as numpy/ONNX MatMul). Throws std::invalid_argument if
 // k or n is not positive.
 PackedWeights pack(const float* w, int64_t k, int64_t n);
+
+// pack(), shared: plans compiled for several input shapes of one model reuse one packed
+// copy of each constant weight instead of packing (and holding) it once per plan. Keyed by
+// the weight's address, its shape and a hash of sampled values; entries live as long as
+// some kernel holds them.
+std::shared_ptr<const PackedWeights> shared_pack(const float* w, int64_t k, int64_t n);
 
 // y (m x n) = act(x (m x k) @ w + bias). `bias` may be null (else n floats). x and y are
 // row-major and contiguous; `k` must equal w.k. Runs on the intra-op thread pool.

@@ -17,9 +17,9 @@ class FusedLinearKernel final : public plan::Kernel {
  public:
   int64_t m = 0, k = 0, n = 0;
   bool has_packed = false;
-  f32::PackedWeights packed;
-  std::vector<float> bias;    // a constant bias, copied
-  bool dynamic_bias = false;  // the bias is input 2 at run time
+  std::shared_ptr<const f32::PackedWeights> packed;  // shared with other plans (shared_pack)
+  std::vector<float> bias;                           // a constant bias, copied
+  bool dynamic_bias = false;                         // the bias is input 2 at run time
   Activation act = Activation::kNone;
   bool gelu_tanh = false;
 
@@ -33,7 +33,7 @@ class FusedLinearKernel final : public plan::Kernel {
         for (int64_t j = 0; j < n; ++j) y[i * n + j] = b ? b[j] : 0.0f;
       }
     } else if (has_packed) {
-      f32::linear(x, m, k, packed, b, act, y);
+      f32::linear(x, m, k, *packed, b, act, y);
     } else {
       f32::PackedWeights& w = thread_packed_scratch();
       pack_strided(static_cast<const float*>(inputs[1]), k, n, n, 1, 1.0f, &w);
@@ -91,7 +91,7 @@ std::unique_ptr<plan::Kernel> make_fused_linear(const plan::KernelSpec& spec) {
     }
   }
   if (const void* c = constant_input(spec, 1); c && kern->k > 0 && kern->n > 0) {
-    kern->packed = f32::pack(static_cast<const float*>(c), kern->k, kern->n);
+    kern->packed = f32::shared_pack(static_cast<const float*>(c), kern->k, kern->n);
     kern->has_packed = true;
   }
   return kern;

@@ -22,7 +22,7 @@ class MatMulKernel final : public plan::Kernel {
   int64_t a_rows = 0;                         // rows of A in one linear call when b_unbatched
   std::vector<int64_t> a_offsets, b_offsets;  // per output batch, in floats
   bool has_packed = false;
-  f32::PackedWeights packed;
+  std::shared_ptr<const f32::PackedWeights> packed;  // shared with other plans (shared_pack)
   int64_t zero_count = -1;  // >= 0: K or the output is empty, write that many zeros
 
   void run(const void* const* inputs, void* const* outputs) const override {
@@ -34,7 +34,7 @@ class MatMulKernel final : public plan::Kernel {
       return;
     }
     if (has_packed) {
-      f32::linear(a, a_rows, k, packed, nullptr, Activation::kNone, y);
+      f32::linear(a, a_rows, k, *packed, nullptr, Activation::kNone, y);
       return;
     }
     if (b_unbatched) {
@@ -107,7 +107,7 @@ std::unique_ptr<plan::Kernel> make_matmul(const plan::KernelSpec& spec) {
     if (a_batch == b_batch) {
       kern->a_rows = a_batch * m;
       if (const void* c = constant_input(spec, 1)) {
-        kern->packed = f32::pack(static_cast<const float*>(c), k, n);
+        kern->packed = f32::shared_pack(static_cast<const float*>(c), k, n);
         kern->has_packed = true;
       }
       return kern;
