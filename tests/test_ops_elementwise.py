@@ -239,7 +239,7 @@ def test_gelu_default_is_exact(rng):
     )
 
 
-@pytest.mark.parametrize("op", ["Exp", "Erf", "Sigmoid", "Gelu"])
+@pytest.mark.parametrize("op", ["Exp", "Erf", "Sigmoid", "Tanh", "Gelu"])
 def test_vector_math_relative_accuracy_dense(op, isa):
     """The per-ISA array math stays within 1e-6 relative of float64 over [-12, 12]."""
     x = np.linspace(-12.0, 12.0, 200_001).astype(np.float32)
@@ -248,6 +248,7 @@ def test_vector_math_relative_accuracy_dense(op, isa):
         "Exp": np.exp,
         "Erf": verf,
         "Sigmoid": sigmoid,
+        "Tanh": np.tanh,
         "Gelu": gelu,
     }[op](xd)
     got = run1(op, [x], np.float32, x.shape)

@@ -22,10 +22,10 @@ class WhereKernel final : public plan::Kernel {
     const int64_t sc = bc_.inner_stride(0), sx = bc_.inner_stride(1), sy = bc_.inner_stride(2);
     parallel_chunks(bc_.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
       bc_.for_segments(begin, end, [&](const int64_t* off, int64_t o, int64_t n) {
-        const uint8_t* pc = c + off[0];
-        const T* px = x + off[1];
-        const T* py = y + off[2];
-        T* po = out + o;
+        const uint8_t* __restrict pc = c + off[0];
+        const T* __restrict px = x + off[1];
+        const T* __restrict py = y + off[2];
+        T* __restrict po = out + o;
         if (sc && sx && sy) {  // equal shapes (the attention-mask case after Expand)
           for (int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : py[i];
         } else {

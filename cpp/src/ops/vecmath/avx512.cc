@@ -5,6 +5,8 @@
 // (vmaxps returns its second operand when either is NaN).
 #include <immintrin.h>
 
+#include <cstdint>
+
 #include "kernels/common/vec_math_avx512.h"
 #include "ops/vecmath/float_math.h"
 
@@ -85,6 +87,31 @@ inline __m512 sigmoid16(__m512 x) {
   return _mm512_div_ps(one, _mm512_add_ps(one, exp16(_mm512_sub_ps(_mm512_setzero_ps(), x))));
 }
 
+// Cephes tanhf: an odd polynomial below |x| = 0.625, else 1 - 2 / (exp(2|x|) + 1), which
+// no longer cancels there (the result is above 0.55).
+inline __m512 tanh16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 ax = _mm512_abs_ps(x);
+  const __m512 big = _mm512_sub_ps(
+      one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(exp16(_mm512_add_ps(ax, ax)), one)));
+  const __m512 z = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
+  p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
+  const __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
+  // Copy x's sign onto the large branch; NaN fails the compare and takes `small` (NaN).
+  const __m512 signed_big =
+      _mm512_or_ps(big, _mm512_and_ps(x, _mm512_castsi512_ps(_mm512_set1_epi32(INT32_MIN))));
+  const __mmask16 large = _mm512_cmp_ps_mask(ax, _mm512_set1_ps(0.625f), _CMP_GE_OQ);
+  return _mm512_mask_mov_ps(small, large, signed_big);
+}
+
+// max(0, x) with x second: vmaxps returns the second operand when either is NaN.
+inline __m512 relu16(__m512 x) { return _mm512_max_ps(_mm512_setzero_ps(), x); }
+inline __m512 sqrt16(__m512 x) { return _mm512_sqrt_ps(x); }
+
 inline __mmask16 tail_mask(int64_t left) { return static_cast<__mmask16>((1u << left) - 1); }
 
 template <__m512 (*F)(__m512)>
@@ -126,6 +153,7 @@ float exp_shift_sum(const float* x, float* y, int64_t n, float shift) {
 }  // namespace
 
 const FloatMath kFloatMathAvx512{"f32-math-avx512", apply<exp16>,     apply<erf16>,
-                                 apply<gelu16>,     apply<sigmoid16>, exp_shift_sum};
+                                 apply<gelu16>,     apply<sigmoid16>, apply<tanh16>,
+                                 apply<relu16>,     apply<sqrt16>,    exp_shift_sum};
 
 }  // namespace fastinfer::ops::detail
