@@ -28,6 +28,12 @@ class WhereKernel final : public plan::Kernel {
         T* __restrict po = out + o;
         if (sc && sx && sy) {  // equal shapes (the attention-mask case after Expand)
           for (int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : py[i];
+        } else if (sc && sx) {  // Where(mask, scores, -inf): a scalar fill value
+          const T v = *py;
+          for (int64_t i = 0; i < n; ++i) po[i] = pc[i] ? px[i] : v;
+        } else if (sc && sy) {
+          const T v = *px;
+          for (int64_t i = 0; i < n; ++i) po[i] = pc[i] ? v : py[i];
         } else {
           for (int64_t i = 0; i < n; ++i) po[i] = pc[i * sc] ? px[i * sx] : py[i * sy];
         }
