@@ -367,3 +367,9 @@ def test_error_where_condition_dtype():
 def test_error_variadic_max():
     x = np.zeros(2, np.float32)
     assert "expects 1 to 2 inputs, got 3" in err("Max", [x, x, x], np.float32, (2,))
+
+
+def test_broadcast_limit_names_the_node():
+    a = np.zeros((2, 1) * 9, np.float32)
+    b = np.zeros((1, 2) * 9, np.float32)
+    assert "more than 16 dims" in err("Add", [a, b], np.float32, (2,) * 18)

@@ -125,13 +125,13 @@ std::unique_ptr<plan::Kernel> make_extremum(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Add", [](const KernelSpec& s) { return arith<AddOp>(s, true); });
-  plan::register_kernel("Sub", [](const KernelSpec& s) { return arith<SubOp>(s, true); });
-  plan::register_kernel("Mul", [](const KernelSpec& s) { return arith<MulOp>(s, true); });
-  plan::register_kernel("Div", [](const KernelSpec& s) { return arith<DivOp>(s, true); });
-  plan::register_kernel("Pow", make_pow);
-  plan::register_kernel("Max", make_extremum<MaxOp>);
-  plan::register_kernel("Min", make_extremum<MinOp>);
+  register_op("Add", [](const KernelSpec& s) { return arith<AddOp>(s, true); });
+  register_op("Sub", [](const KernelSpec& s) { return arith<SubOp>(s, true); });
+  register_op("Mul", [](const KernelSpec& s) { return arith<MulOp>(s, true); });
+  register_op("Div", [](const KernelSpec& s) { return arith<DivOp>(s, true); });
+  register_op("Pow", make_pow);
+  register_op("Max", make_extremum<MaxOp>);
+  register_op("Min", make_extremum<MinOp>);
   return true;
 }();
 

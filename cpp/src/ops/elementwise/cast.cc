@@ -136,7 +136,7 @@ std::unique_ptr<plan::Kernel> make_cast(const KernelSpec& spec) {
   }
 }
 
-const bool kRegistered = plan::register_kernel("Cast", make_cast);
+const bool kRegistered = register_op("Cast", make_cast);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -71,17 +71,15 @@ std::unique_ptr<plan::Kernel> logical(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Equal", [](const KernelSpec& s) { return compare<EqualOp>(s, true); });
-  plan::register_kernel("Greater",
-                        [](const KernelSpec& s) { return compare<GreaterOp>(s, false); });
-  plan::register_kernel("Less", [](const KernelSpec& s) { return compare<LessOp>(s, false); });
-  plan::register_kernel("GreaterOrEqual",
-                        [](const KernelSpec& s) { return compare<GreaterEqualOp>(s, false); });
-  plan::register_kernel("LessOrEqual",
-                        [](const KernelSpec& s) { return compare<LessEqualOp>(s, false); });
-  plan::register_kernel("And", logical<AndOp>);
-  plan::register_kernel("Or", logical<OrOp>);
-  plan::register_kernel("Xor", logical<XorOp>);
+  register_op("Equal", [](const KernelSpec& s) { return compare<EqualOp>(s, true); });
+  register_op("Greater", [](const KernelSpec& s) { return compare<GreaterOp>(s, false); });
+  register_op("Less", [](const KernelSpec& s) { return compare<LessOp>(s, false); });
+  register_op("GreaterOrEqual",
+              [](const KernelSpec& s) { return compare<GreaterEqualOp>(s, false); });
+  register_op("LessOrEqual", [](const KernelSpec& s) { return compare<LessEqualOp>(s, false); });
+  register_op("And", logical<AndOp>);
+  register_op("Or", logical<OrOp>);
+  register_op("Xor", logical<XorOp>);
   return true;
 }();
 

@@ -109,18 +109,18 @@ std::unique_ptr<plan::Kernel> make_not(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Sqrt", make_array<&FloatMath::sqrt>);
-  plan::register_kernel("Erf", make_array<&FloatMath::erf>);
-  plan::register_kernel("Tanh", make_array<&FloatMath::tanh>);
-  plan::register_kernel("Sigmoid", make_array<&FloatMath::sigmoid>);
-  plan::register_kernel("Relu", make_array<&FloatMath::relu>);
-  plan::register_kernel("Exp", make_array<&FloatMath::exp>);
-  plan::register_kernel("Log", make_float<LogOp>);
-  plan::register_kernel("Neg", make_float<NegOp>);
-  plan::register_kernel("Abs", make_float<AbsOp>);
-  plan::register_kernel("Reciprocal", make_float<ReciprocalOp>);
-  plan::register_kernel("Gelu", make_gelu);
-  plan::register_kernel("Not", make_not);
+  register_op("Sqrt", make_array<&FloatMath::sqrt>);
+  register_op("Erf", make_array<&FloatMath::erf>);
+  register_op("Tanh", make_array<&FloatMath::tanh>);
+  register_op("Sigmoid", make_array<&FloatMath::sigmoid>);
+  register_op("Relu", make_array<&FloatMath::relu>);
+  register_op("Exp", make_array<&FloatMath::exp>);
+  register_op("Log", make_float<LogOp>);
+  register_op("Neg", make_float<NegOp>);
+  register_op("Abs", make_float<AbsOp>);
+  register_op("Reciprocal", make_float<ReciprocalOp>);
+  register_op("Gelu", make_gelu);
+  register_op("Not", make_not);
   return true;
 }();
 

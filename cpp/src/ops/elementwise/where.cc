@@ -71,7 +71,7 @@ std::unique_ptr<plan::Kernel> make_where(const KernelSpec& spec) {
   }
 }
 
-const bool kRegistered = plan::register_kernel("Where", make_where);
+const bool kRegistered = register_op("Where", make_where);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -126,11 +126,11 @@ std::unique_ptr<plan::Kernel> make_unsqueeze(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Identity", make_identity);
-  plan::register_kernel("Reshape", make_reshape);
-  plan::register_kernel("Flatten", make_flatten);
-  plan::register_kernel("Squeeze", make_squeeze);
-  plan::register_kernel("Unsqueeze", make_unsqueeze);
+  register_op("Identity", make_identity);
+  register_op("Reshape", make_reshape);
+  register_op("Flatten", make_flatten);
+  register_op("Squeeze", make_squeeze);
+  register_op("Unsqueeze", make_unsqueeze);
   return true;
 }();
 

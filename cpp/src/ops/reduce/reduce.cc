@@ -240,14 +240,10 @@ std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("ReduceSum",
-                        [](const KernelSpec& s) { return make_reduce<SumR>(s, true); });
-  plan::register_kernel("ReduceMean",
-                        [](const KernelSpec& s) { return make_reduce<MeanR>(s, false); });
-  plan::register_kernel("ReduceMax",
-                        [](const KernelSpec& s) { return make_reduce<MaxR>(s, true); });
-  plan::register_kernel("ReduceMin",
-                        [](const KernelSpec& s) { return make_reduce<MinR>(s, true); });
+  register_op("ReduceSum", [](const KernelSpec& s) { return make_reduce<SumR>(s, true); });
+  register_op("ReduceMean", [](const KernelSpec& s) { return make_reduce<MeanR>(s, false); });
+  register_op("ReduceMax", [](const KernelSpec& s) { return make_reduce<MaxR>(s, true); });
+  register_op("ReduceMin", [](const KernelSpec& s) { return make_reduce<MinR>(s, true); });
   return true;
 }();
 
