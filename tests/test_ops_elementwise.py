@@ -96,10 +96,23 @@ def test_pow(shapes, rng):
     np.testing.assert_allclose(run1("Pow", [a, b], np.float32, want.shape), want, rtol=1e-6)
 
 
-def test_pow_constant_square(rng):
-    a = rand(rng, (3, 8), np.float32)
-    got = run1("Pow", [a, np.float32(2.0)], np.float32, a.shape, constants=[1])
-    np.testing.assert_array_equal(got, a * a)
+@pytest.mark.parametrize(
+    "exponent",
+    [np.float32(2.0), np.float32(0.5), np.float32(-1.5), np.int64(3), np.int32(2)],
+)
+@pytest.mark.parametrize("shape", [(3, 8), (), (0, 4)])
+def test_pow_constant_exponent(exponent, shape, rng):
+    a = np.abs(rand(rng, shape, np.float32)) + 0.5
+    e = np.array(exponent)
+    want = np.power(a.astype(np.float64), float(exponent))
+    got = run1("Pow", [a, e], np.float32, a.shape, constants=[1])
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+    if float(exponent) == 2.0:
+        np.testing.assert_array_equal(got, a * a)
+    e2 = e.reshape(1, 1)  # a one-element exponent of higher rank broadcasts the output
+    out_shape = np.broadcast_shapes(a.shape, (1, 1))
+    got = run1("Pow", [a, e2], np.float32, out_shape, constants=[1])
+    np.testing.assert_allclose(got, want.reshape(out_shape), rtol=1e-6)
 
 
 def test_nan_passes_through():

@@ -181,3 +181,8 @@ def test_errors():
     assert "stash_type" in err(
         "LayerNormalization", [x, np.ones(3, np.float32)], np.float32, (2, 3), {"stash_type": 11}
     )
+
+
+def test_reduce_sum_int_wraps():
+    x = np.array([[2**31 - 1, 1]], np.int32)
+    assert run1("ReduceSum", [x], np.int32, (1, 1))[0, 0] == -(2**31)

@@ -54,12 +54,6 @@ template <class T>
 struct PowOp {
   T operator()(T a, T b) const { return std::pow(a, b); }
 };
-// pow(x, 2) is x * x exactly (both are correctly rounded); the common case in LayerNorm
-// subgraphs and variance computations.
-template <class T>
-struct SquareOp {
-  T operator()(T a, T) const { return a * a; }
-};
 template <class T>
 struct MaxOp {
   T operator()(T a, T b) const {
@@ -100,15 +94,54 @@ std::unique_ptr<plan::Kernel> arith(const KernelSpec& spec, bool ints) {
   }
 }
 
+// Pow with a constant one-element exponent (the usual case: x^2 in variance subgraphs,
+// x^0.5, x^3 in tanh-Gelu): a loop over x alone. The exponent may be float32, int32 or
+// int64 (ONNX allows a different exponent type).
+class PowScalarKernel final : public plan::Kernel {
+ public:
+  PowScalarKernel(int64_t n, float e) : n_(n), e_(e) {}
+  void run(const void* const* inputs, void* const* outputs) const override {
+    const float* x = static_cast<const float*>(inputs[0]);
+    float* y = static_cast<float*>(outputs[0]);
+    parallel_chunks(n_, kParallelGrain / 4, [&](int64_t begin, int64_t end) {
+      const float* __restrict xs = x;  // restrict locals: see unary.cc
+      float* __restrict ys = y;
+      const float e = e_;
+      if (e == 2.0f) {  // x * x is exactly pow(x, 2): both are correctly rounded
+        for (int64_t i = begin; i < end; ++i) ys[i] = xs[i] * xs[i];
+      } else {
+        for (int64_t i = begin; i < end; ++i) ys[i] = std::pow(xs[i], e);
+      }
+    });
+  }
+
+ private:
+  int64_t n_;
+  float e_;
+};
+
 std::unique_ptr<plan::Kernel> make_pow(const KernelSpec& spec) {
   check_arity(spec, 2, 2, 1, 1);
   check_dtype(spec, 0, {DType::kFloat32});
-  check_dtype(spec, 1, {DType::kFloat32});
   const void* exponent = spec.constant_inputs[1];
-  if (exponent && spec.inputs[1].numel() == 1 && *static_cast<const float*>(exponent) == 2.0f) {
-    Broadcast bc = binary_broadcast(spec, nullptr);
-    return std::make_unique<BinaryKernel<float, float, SquareOp<float>>>(std::move(bc));
+  if (exponent && spec.inputs[1].numel() == 1) {
+    check_dtype(spec, 1, {DType::kFloat32, DType::kInt32, DType::kInt64});
+    float e;
+    switch (spec.inputs[1].dtype) {
+      case DType::kInt32:
+        e = static_cast<float>(*static_cast<const int32_t*>(exponent));
+        break;
+      case DType::kInt64:
+        e = static_cast<float>(*static_cast<const int64_t*>(exponent));
+        break;
+      default:
+        e = *static_cast<const float*>(exponent);
+    }
+    const auto shape = broadcast_shape({spec.inputs[0].shape, spec.inputs[1].shape});
+    check_output(spec, 0, DType::kFloat32, *shape);  // one element always broadcasts
+    return std::make_unique<PowScalarKernel>(spec.inputs[0].numel(), e);
   }
+  check_dtype(spec, 1, {DType::kFloat32});
   return arith<PowOp>(spec, false);
 }
 

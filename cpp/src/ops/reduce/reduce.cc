@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "ops/common/copy_kernel.h"
@@ -26,7 +27,13 @@ namespace {
 template <class T>
 struct SumR {
   static T init() { return T(0); }
-  static T add(T a, T x) { return a + x; }
+  static T add(T a, T x) {
+    if constexpr (std::is_integral_v<T>) {  // wraps like Add instead of signed overflow UB
+      using U = std::make_unsigned_t<T>;
+      return static_cast<T>(static_cast<U>(a) + static_cast<U>(x));
+    }
+    return a + x;
+  }
   static T finish(T a, int64_t) { return a; }
 };
 template <class T>
