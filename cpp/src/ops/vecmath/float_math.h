@@ -1,8 +1,7 @@
 // Array math for the float32 unary ops and Softmax, one implementation per ISA: the scalar
-// reference (libm) and AVX-512. Each is accurate to better than 1e-6 relative (a few
-// ulp; Relu and Sqrt exactly) and passes NaN through. The table is looked up at every call from
-// active_isa(), so tests can force each path in turn; there is no AVX2 variant yet (AVX2 machines
-// use the reference path).
+// reference (libm), AVX2 and AVX-512. Each is accurate to better than 1e-6 relative (a few
+// ulp; Relu and Sqrt exactly) and passes NaN through. The table is looked up at every call
+// from active_isa(), so tests can force each path in turn.
 #pragma once
 
 #include <cstdint>
@@ -29,6 +28,7 @@ const FloatMath& float_math();  // for the active ISA
 namespace detail {
 extern const FloatMath kFloatMathRef;
 #if FASTINFER_X86
+extern const FloatMath kFloatMathAvx2;
 extern const FloatMath kFloatMathAvx512;
 #endif
 }  // namespace detail
