@@ -84,6 +84,13 @@ def test_flatten(axis, rng):
     )
 
 
+def test_flatten_empty_dims(rng):
+    x = data(rng, (0, 3, 4))
+    assert run1("Flatten", [x], np.float32, (0, 12)).shape == (0, 12)
+    y = data(rng, (2, 0, 4))
+    assert run1("Flatten", [y], np.float32, (2, 0), {"axis": 1}).shape == (2, 0)
+
+
 def test_squeeze_unsqueeze(rng):
     x = data(rng, (1, 3, 1, 2))
     np.testing.assert_array_equal(run1("Squeeze", [x], np.float32, (3, 2)), x.reshape(3, 2))
