@@ -58,3 +58,24 @@ def onnx_reference(op, inputs, n_outputs=1, **attrs):
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
     feeds = {n: a for n, a in zip(names, inputs) if a is not None}
     return ReferenceEvaluator(model).run(None, feeds)
+
+
+def ort_reference(op, inputs, out_types=(onnx.TensorProto.FLOAT,), **attrs):
+    """Runs op on onnxruntime (CPU); used where the ONNX reference evaluator is known to
+    differ from it (MaxPool indices with auto_pad)."""
+    import onnxruntime as ort
+
+    names = [f"i{k}" for k in range(len(inputs))]
+    outs = [f"o{j}" for j in range(len(out_types))]
+    graph = helper.make_graph(
+        [helper.make_node(op, names, outs, **attrs)],
+        "g",
+        [
+            helper.make_tensor_value_info(n, onnx.TensorProto.FLOAT, a.shape)
+            for n, a in zip(names, inputs)
+        ],
+        [helper.make_tensor_value_info(o, t, None) for o, t in zip(outs, out_types)],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    return sess.run(None, dict(zip(names, inputs)))

@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+
 from nn_helpers import run_node
 
 RTOL, ATOL = 1e-4, 1e-4

@@ -119,14 +119,21 @@ void register_plan(py::module_& m) {
           py::arg("base"), py::arg("dtype"), py::arg("shape"), py::arg("name"))
       .def(
           "add_constant",
-          [](Plan& p, const py::array& value, const std::string& name) {
+          [](Plan& p, const py::array& value, const std::string& name, bool borrow) {
             py::array arr = py::array::ensure(value, py::array::c_style);
             if (!arr) throw py::type_error("constant '" + name + "' is not an array");
             TensorDesc d{dtype_of(arr.dtype(), "constant '" + name + "'"),
                          std::vector<int64_t>(arr.shape(), arr.shape() + arr.ndim())};
+            // Borrow only what is already contiguous and 64-byte aligned (kernels may use
+            // aligned loads on constants); anything else is copied.
+            const bool usable = arr.ptr() == value.ptr() &&
+                                reinterpret_cast<uintptr_t>(arr.data()) % 64 == 0;
+            if (borrow && usable) return p.add_constant_view(d, arr.data(), name);
             return p.add_constant(d, arr.data(), name);
           },
-          py::arg("value"), py::arg("name"))
+          py::arg("value"), py::arg("name"), py::arg("borrow") = false,
+          "borrow=True: use the array's memory in place; the caller must keep it alive and "
+          "unchanged for the plan's lifetime.")
       .def(
           "add_step",
           [](Plan& p, const std::string& op, const std::string& name, const std::vector<int>& ins,

@@ -1,5 +1,6 @@
-"""The README's first command: pack weights, run the int8 and fp32 paths against numpy,
-and print speed and error. Run with ``python -m fastinfer``."""
+"""The README's first command (``python -m fastinfer``): pack weights, run the int8 and
+fp32 kernels against numpy and print speed and error; then train a small MLP, export it to
+ONNX, load it with fastinfer and compare it with onnxruntime (demo_model.py)."""
 
 from __future__ import annotations
 
@@ -75,6 +76,9 @@ def main(argv: list[str] | None = None) -> int:
             f"{t_int8 * 1e6:8.1f}us {t_np / t_int8:4.1f}x | {int8_err:.1e}"
         )
     print("(speedups against numpy in the same run; int8 err: max |y - y_fp32| / max |y_fp32|)")
+    from .demo_model import run_model_demo
+
+    run_model_demo()
     return 0
 
 

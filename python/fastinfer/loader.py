@@ -115,12 +115,54 @@ def read_model(source: ModelSource) -> onnx.ModelProto:
             f"{what} uses opset {opset}, which is too old: fastinfer needs opset {MIN_OPSET} or "
             "later (convert it with onnx.version_converter.convert_version)"
         )
+    # The checker and shape inference both copy the whole proto; run them on a skeleton
+    # whose large initializers are typed inputs without data, so the weights are not copied
+    # twice more while loading.
+    skeleton = _skeleton(model)
     try:
-        onnx.checker.check_model(model, full_check=False)
+        onnx.checker.check_model(skeleton, full_check=False)
     except Exception as exc:
         raise InvalidModelError(f"{what} fails the ONNX checker: {exc}") from None
     try:
-        model = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+        inferred = onnx.shape_inference.infer_shapes(skeleton, strict_mode=False, data_prop=True)
     except Exception as exc:
         raise InvalidModelError(f"{what}: shape inference failed: {exc}") from None
+    del model.graph.value_info[:]
+    model.graph.value_info.extend(inferred.graph.value_info)
     return model
+
+
+SKELETON_DATA_LIMIT = 4096  # bytes; smaller initializers (shapes, axes, scalars) stay
+
+
+def _tensor_nbytes(t: onnx.TensorProto) -> int:
+    n = 1
+    for d in t.dims:
+        n *= d
+    try:
+        itemsize = onnx.helper.tensor_dtype_to_np_dtype(t.data_type).itemsize
+    except (KeyError, ValueError, TypeError):
+        return 0  # unknown types stay in the skeleton; the checker judges them
+    return n * itemsize
+
+
+def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
+    """`model` without the data of large initializers (declared as typed inputs instead)."""
+    sk = onnx.ModelProto()
+    sk.ir_version = model.ir_version
+    sk.opset_import.extend(model.opset_import)
+    g, src = sk.graph, model.graph
+    g.name = src.name
+    g.node.extend(src.node)
+    g.output.extend(src.output)
+    g.value_info.extend(src.value_info)
+    g.input.extend(src.input)
+    declared = {i.name for i in src.input}
+    for init in src.initializer:
+        if _tensor_nbytes(init) <= SKELETON_DATA_LIMIT:
+            g.initializer.append(init)
+        elif init.name not in declared:
+            g.input.append(
+                onnx.helper.make_tensor_value_info(init.name, init.data_type, list(init.dims))
+            )
+    return sk

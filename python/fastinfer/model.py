@@ -17,9 +17,8 @@ import onnx
 
 from .compile import CompiledPlan, lower, specialize
 from .compile.lower import unsupported_ops
-from .compile.specialize import reference_values, zero_feeds
 from .devices import resolve_device
-from .errors import InputError, InputTypeError, InvalidModelError, UnsupportedOpError
+from .errors import InputError, InputTypeError, UnsupportedOpError
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
@@ -64,7 +63,6 @@ class Model:
         self._source = source
         self._num_threads = num_threads
         self._plans: dict[tuple, CompiledPlan] = {}
-        self._reference_cache: dict[tuple, dict[str, np.ndarray]] = {}
         self._lock = threading.Lock()
         self._ort = None
         self.device = resolve_device(device)
@@ -78,6 +76,9 @@ class Model:
         )
         if self.backend == "onnxruntime":
             self._ort = self._ort_session()
+        # The native backend needs only the optimized graph: let the original proto (and
+        # its copy of the weights) go.
+        self._original = None
 
     # -- backend choice --------------------------------------------------------------------
     def _choose_backend(self, backend: str) -> tuple[str, str]:
@@ -117,12 +118,31 @@ class Model:
             if self.device == "cuda"
             else ["CPUExecutionProvider"]
         )
-        return ort.InferenceSession(self._original.SerializeToString(), opts, providers=providers)
+        if self._original is not None:
+            proto = self._original
+        else:
+            # The optimized graph expanded back to standard ONNX: the auto fallback and
+            # saved models, whose original proto is not kept.
+            from .passes.unfuse import unfuse
+
+            proto = to_onnx(unfuse(self._graph.copy()), with_value_info=False)
+        return ort.InferenceSession(proto.SerializeToString(), opts, providers=providers)
 
     # -- metadata --------------------------------------------------------------------------
     @property
     def inputs(self) -> list[TensorInfo]:
-        return [TensorInfo(v.name, v.dtype, tuple(v.shape or ())) for v in self._graph.inputs]
+        return list(self._input_infos)
+
+    @property
+    def _input_infos(self) -> tuple[TensorInfo, ...]:
+        # Computed once: run() reads it on every call.
+        infos = self.__dict__.get("_input_infos_cache")
+        if infos is None:
+            infos = tuple(
+                TensorInfo(v.name, v.dtype, tuple(v.shape or ())) for v in self._graph.inputs
+            )
+            self.__dict__["_input_infos_cache"] = infos
+        return infos
 
     @property
     def outputs(self) -> list[TensorInfo]:
@@ -147,7 +167,7 @@ class Model:
 
     # -- inputs ----------------------------------------------------------------------------
     def _feeds(self, inputs: Inputs) -> dict[str, np.ndarray]:
-        infos = self.inputs
+        infos = self._input_infos
         if isinstance(inputs, Mapping):
             feeds = dict(inputs)
         elif isinstance(inputs, np.ndarray):
@@ -203,21 +223,12 @@ class Model:
                             f"input '{info.name}'"
                         )
             if not arr.flags.c_contiguous:
-                feeds[info.name] = np.ascontiguousarray(arr)
+                feeds[info.name] = np.asarray(arr, order="C")
         return feeds
 
     # -- compile and run -------------------------------------------------------------------
-    def _reference(self, feeds: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:
-        key = tuple((k, feeds[k].shape) for k in sorted(feeds))
-        if key not in self._reference_cache:
-            shapes = {k: v.shape for k, v in feeds.items()}
-            self._reference_cache[key] = reference_values(
-                self._original, zero_feeds(self._graph, shapes)
-            )
-        return self._reference_cache[key]
-
     def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
-        key = tuple(feeds[i.name].shape for i in self.inputs)
+        key = tuple(feeds[i.name].shape for i in self._input_infos)
         plan = self._plans.get(key)
         if plan is not None:
             return plan
@@ -225,7 +236,7 @@ class Model:
             plan = self._plans.get(key)
             if plan is None:
                 shapes = {k: v.shape for k, v in feeds.items()}
-                static = specialize(self._graph, self._reference(feeds), shapes)
+                static = specialize(self._graph, shapes)
                 plan = lower(static)
                 self._plans[key] = plan
         return plan
@@ -249,7 +260,7 @@ class Model:
         feeds = self._feeds(inputs)
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
-            return {o.name: a for o, a in zip(self.outputs, outs)}
+            return dict(zip(self._graph.output_names, outs))
         return self._plan_for(feeds).run(feeds)
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
@@ -264,11 +275,10 @@ class Model:
     def summary(self, input_shapes: Mapping[str, tuple[int, ...]] | None = None) -> str:
         """Ops by type, parameters, bytes, FLOPs (for `input_shapes`, when given), the
         passes applied and the memory of the compiled plans."""
-        values = None
+        static = None
         if input_shapes:
-            feeds = zero_feeds(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
-            values = self._reference(feeds)
-        text = graph_summary(self._graph, values, self._pass_counts)
+            static = specialize(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
+        text = graph_summary(self._graph, static, self._pass_counts)
         text += f"\nbackend: {self.backend} on {self.device} ({self.backend_reason})"
         for key, plan in self._plans.items():
             m = plan.memory()
@@ -338,16 +348,14 @@ class Model:
         orig = model.metadata_props.add()
         orig.key, orig.value = "fastinfer.original_opset", str(self._graph.opset)
         onnx.save(model, os.fspath(path))
-        # The original graph is kept beside it for the onnxruntime fallback and for
-        # specialization (exact shapes of every value).
-        onnx.save(self._original, os.fspath(path) + ".original.onnx")
 
     def export_onnx(self, path: str | os.PathLike) -> None:
         """Writes standard ONNX that onnxruntime runs: the optimized graph with fused ops
         expanded back into standard ones."""
         from .passes.unfuse import unfuse
 
-        model = to_onnx(unfuse(self._graph.copy()))
+        # No value_info: the passes changed producers, and onnxruntime re-infers shapes.
+        model = to_onnx(unfuse(self._graph.copy()), with_value_info=False)
         onnx.checker.check_model(model)
         onnx.save(model, os.fspath(path))
 
@@ -385,14 +393,15 @@ def load(
     what = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<in-memory model>"
     meta = {p.key: p.value for p in proto.metadata_props}
     if OPTIMIZED_KEY in meta:
-        if not isinstance(source, (str, os.PathLike)):
-            raise InvalidModelError("a saved fastinfer model must be loaded from its path")
-        original = read_model(os.fspath(source) + ".original.onnx")
+        original = None
         graph = from_onnx(proto)
         counts = json.loads(meta[OPTIMIZED_KEY])
     else:
-        original = proto
-        graph = from_onnx(proto)
+        # onnxruntime needs the original only when it was asked for by name; the auto
+        # fallback runs the optimized graph expanded to standard ONNX.
+        original = proto if backend == "onnxruntime" else None
+        graph = from_onnx(proto, release_weights=original is None)
+        del proto
         if optimize:
             from .passes import optimize as run_passes
 

@@ -12,14 +12,16 @@ MATMUL_OPS = {"MatMul", "FusedLinear", "Gemm", "MatMulInteger"}
 CONV_OPS = {"Conv", "FusedConv"}
 
 
-def _shape(values: Mapping[str, np.ndarray], graph: Graph, name: str):
-    if name in values:
-        return values[name].shape
-    v = graph.value(name)
-    return v.shape if v.is_static else None
+def _shape(static: Graph | None, graph: Graph, name: str):
+    for g in (static, graph):
+        if g is not None:
+            v = g.value(name)
+            if v.is_static:
+                return v.shape
+    return None
 
 
-def node_flops(graph: Graph, node, values: Mapping[str, np.ndarray]) -> int:
+def node_flops(graph: Graph, node, values: Graph | None) -> int:
     """Multiply-adds x 2 of the matrix ops (the ones that dominate), 0 for the rest."""
     op = node.op_type
     if op in MATMUL_OPS:
@@ -56,7 +58,7 @@ def graph_summary(
     for op, count in graph.op_counts().items():
         f = flops_by_op.get(op, 0)
         lines.append(f"  {op:<24} x{count:<4}" + (f" {f / 1e9:.3f} GFLOP" if f else ""))
-    if values:
+    if values is not None:
         lines.append(f"total: {sum(flops_by_op.values()) / 1e9:.3f} GFLOP for these input shapes")
     applied = {k: v for k, v in pass_counts.items() if v}
     if applied:

@@ -28,7 +28,7 @@ static inline float apply_activation_ref(Activation act, float x) {
     case Activation::kNone:
       return x;
     case Activation::kRelu:
-      return x > 0.0f ? x : 0.0f;
+      return x < 0.0f ? 0.0f : x;  // NaN passes through
     case Activation::kGelu:
       return gelu_ref(x);
   }

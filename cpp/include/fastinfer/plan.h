@@ -104,6 +104,9 @@ class Plan {
   int add_input(const TensorDesc& desc, const std::string& name);
   int add_output(const TensorDesc& desc, const std::string& name);
   int add_constant(const TensorDesc& desc, const void* data, const std::string& name);
+  // A constant whose bytes stay owned by the caller, who keeps them alive and unchanged as
+  // long as the plan lives (the Python lowering holds the model's arrays). No copy.
+  int add_constant_view(const TensorDesc& desc, const void* data, const std::string& name);
   int add_intermediate(const TensorDesc& desc, const std::string& name);
   int add_alias(int base, const TensorDesc& desc, const std::string& name);
 

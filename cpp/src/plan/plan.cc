@@ -19,7 +19,11 @@ struct Slot {
   int io_index = -1;            // position among inputs or outputs
   int base = -1;                // for aliases: the tensor whose bytes this one shares
   int64_t offset = 0;           // for arena tensors
-  AlignedBuffer<uint8_t> data;  // for constants
+  AlignedBuffer<uint8_t> data;      // for constants the plan owns
+  const void* external = nullptr;  // for constants the caller owns (add_constant_view)
+  const uint8_t* bytes() const {
+    return external ? static_cast<const uint8_t*>(external) : data.data();
+  }
   int64_t first_use = -1, last_use = -1;
 };
 
@@ -96,6 +100,14 @@ int Plan::add_constant(const TensorDesc& desc, const void* data, const std::stri
   return impl_->add(std::move(s));
 }
 
+int Plan::add_constant_view(const TensorDesc& desc, const void* data, const std::string& name) {
+  impl_->check_open("add constants");
+  Slot s(desc, TensorKind::kConstant, name);
+  s.external = data;
+  impl_->constant_bytes += desc.nbytes();
+  return impl_->add(std::move(s));
+}
+
 int Plan::add_intermediate(const TensorDesc& desc, const std::string& name) {
   impl_->check_open("add tensors");
   return impl_->add(Slot(desc, TensorKind::kArena, name));
@@ -131,7 +143,7 @@ void Plan::add_step(const std::string& op, const std::string& name, const std::v
     spec.inputs.push_back(s.desc);
     spec.input_present.push_back(true);
     const Slot& r = impl_->tensors[static_cast<size_t>(impl_->root(t))];
-    spec.constant_inputs.push_back(r.kind == TensorKind::kConstant ? r.data.data() : nullptr);
+    spec.constant_inputs.push_back(r.kind == TensorKind::kConstant ? r.bytes() : nullptr);
   }
   for (int t : outputs) {
     const Slot& s = impl_->slot(t);
@@ -221,7 +233,7 @@ void Plan::run(const std::vector<const void*>& input_ptrs, const std::vector<voi
         ptr[i] = output_ptrs[static_cast<size_t>(s.io_index)];
         break;
       case TensorKind::kConstant:
-        ptr[i] = const_cast<uint8_t*>(s.data.data());
+        ptr[i] = const_cast<uint8_t*>(s.bytes());
         break;
       case TensorKind::kArena:
         ptr[i] = arena.data() + s.offset;

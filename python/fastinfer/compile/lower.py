@@ -12,24 +12,83 @@ from onnx import helper
 from .. import _core
 from ..errors import InvalidModelError, UnsupportedOpError
 from ..ir import Graph
+from ..ir.graph import FUSED_DOMAIN
 
 # Ops that only reinterpret their input's bytes: lowered to aliases (no copy, no step)
 # unless their result is a graph output, which must land in the caller's buffer.
 ALIAS_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
 
 
+# Registry names that belong to fastinfer's fused ops (domain ai.fastinfer). ONNX has an
+# "Attention" op too (opset 23) with other semantics, so these match on the domain as well.
+FUSED_ONLY_OPS = {"FusedLinear", "FusedConv", "Attention"}
+INTERNAL_OPS = {"Copy"}
+
+# Inputs the kernels need as constants (a plan is static per input-shape signature): shape,
+# axes and index arguments, and convolution weights. Specialization folds everything that
+# depends only on input shapes; a value computed from input *data* cannot be folded.
+CONSTANT_INPUTS = {
+    "Reshape": (1,),
+    "Expand": (1,),
+    "Tile": (1,),
+    "Slice": (1, 2, 3, 4),
+    "Squeeze": (1,),
+    "Unsqueeze": (1,),
+    "Split": (1,),
+    "ReduceMean": (1,),
+    "ReduceSum": (1,),
+    "ReduceMax": (1,),
+    "ReduceMin": (1,),
+    "Conv": (1, 2),
+    "FusedConv": (1, 2),
+}
+
+
 def native_ops() -> set[str]:
-    """Op types the native backend runs."""
-    return set(_core.registered_ops()) | ALIAS_OPS
+    """Standard ONNX op types the native backend runs (fused ops excluded)."""
+    return (set(_core.registered_ops()) | ALIAS_OPS) - FUSED_ONLY_OPS - INTERNAL_OPS
+
+
+def _node_has_kernel(node, registered: set[str]) -> bool:
+    if node.domain == FUSED_DOMAIN:
+        return node.op_type in registered
+    if node.domain not in ("", "ai.onnx"):
+        return False
+    if node.op_type in FUSED_ONLY_OPS or node.op_type in INTERNAL_OPS:
+        return False
+    return node.op_type in registered or node.op_type in ALIAS_OPS
+
+
+def _data_dependent(graph: Graph) -> set[str]:
+    """Values computed from input data (not only from input shapes and constants)."""
+    dependent = set(graph.input_names)
+    for n in graph.nodes:
+        if n.op_type in ("Shape", "Size"):
+            continue
+        if any(i in dependent for i in n.inputs if i):
+            dependent.update(o for o in n.outputs if o)
+    return dependent
 
 
 def unsupported_ops(graph: Graph) -> dict[str, list[str]]:
-    """Op type -> names of the nodes the native backend has no kernel for."""
-    ops = native_ops()
+    """What the native backend cannot run: description -> node names. A description is
+    the op type, or "<op> with <input> computed from input data"."""
+    registered = set(_core.registered_ops())
+    dependent = _data_dependent(graph)
     missing: dict[str, list[str]] = {}
     for n in graph.nodes:
-        if n.op_type not in ops:
-            missing.setdefault(n.op_type, []).append(n.name)
+        # Shape-only computations (Shape, and whatever only reads shapes and constants)
+        # become constants when a plan is specialized: they need no kernel.
+        if n.op_type in ("Shape", "Size") or not any(i in dependent for i in n.inputs if i):
+            continue
+        if not _node_has_kernel(n, registered):
+            op = n.op_type if n.domain in ("", "ai.onnx") else f"{n.domain}.{n.op_type}"
+            missing.setdefault(op, []).append(n.name)
+            continue
+        for pos in CONSTANT_INPUTS.get(n.op_type, ()):
+            if pos < len(n.inputs) and n.inputs[pos] in dependent:
+                key = f"{n.op_type} with input {pos} computed from input data"
+                missing.setdefault(key, []).append(n.name)
     return missing
 
 
@@ -45,7 +104,7 @@ def check_supported(graph: Graph) -> None:
             "the native backend does not support: "
             + "; ".join(parts)
             + ". Use backend='onnxruntime' or backend='auto'.",
-            ops=sorted(missing),
+            ops=sorted({k.split(" ")[0] for k in missing}),
         )
 
 
@@ -70,6 +129,7 @@ class CompiledPlan:
     """A native plan with the names that map its inputs and outputs."""
 
     plan: Any  # fastinfer._core.Plan
+    constants: list[np.ndarray]  # arrays the plan uses in place: kept alive here
     input_names: list[str]
     output_names: list[str]
     step_nodes: list[tuple[str, str]]  # (op, node name) per step
@@ -96,6 +156,7 @@ def lower(graph: Graph) -> CompiledPlan:
     check_supported(graph)
     plan = _core.Plan()
     slots: dict[str, int] = {}
+    constants: list[np.ndarray] = []
 
     def desc(name: str) -> tuple[int, list[int]]:
         v = graph.value(name)
@@ -120,15 +181,29 @@ def lower(graph: Graph) -> CompiledPlan:
         if name in outputs and name in written:
             return outputs[name]
         if name in graph.constants:
-            slots[name] = plan.add_constant(np.ascontiguousarray(graph.constants[name]), name)
+            array = graph.constants[name]
+            constants.append(array)
+            slots[name] = plan.add_constant(array, name, borrow=True)
             return slots[name]
         raise InvalidModelError(f"value '{name}' is used before it is produced")
 
     for node in graph.nodes:
         op = node.op_type
         produced = [o for o in node.outputs if o]
+        if op == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
+            # Inference-mode Dropout keeps everything: its mask is all true.
+            mask = node.outputs[1]
+            ones = np.ones(desc(mask)[1], dtype=bool)
+            if mask in outputs:
+                plan.add_step(
+                    "Copy", f"{node.name}:mask", [plan.add_constant(ones, mask)], [outputs[mask]]
+                )
+                written.add(mask)
+            else:
+                slots[mask] = plan.add_constant(ones, mask)
+            produced = produced[:1]
         if op in ALIAS_OPS:
-            produced = produced[:1]  # Dropout's mask is never used in inference graphs
+            produced = produced[:1]
             out = produced[0]
             if out not in outputs:
                 slots[out] = plan.add_alias(slot(node.inputs[0]), *desc(out), out)
@@ -157,4 +232,4 @@ def lower(graph: Graph) -> CompiledPlan:
         if name not in written:
             plan.add_step("Copy", f"output:{name}", [slot(name)], [out_id])
     plan.finalize()
-    return CompiledPlan(plan, graph.input_names, list(outputs), plan.steps())
+    return CompiledPlan(plan, constants, graph.input_names, list(outputs), plan.steps())

@@ -2,10 +2,14 @@
 
 Plans are compiled per signature, so everything that depends only on shapes (Shape,
 Gather of a shape, Range, ConstantOfShape, Expand of constants, ...) becomes a constant and
-the native plan only computes on tensors. The shapes of all values come from one run of
-ONNX's numpy reference evaluator over the *original* model with zero-filled inputs of the
-signature: values that do not depend on input data are exact in that run, and every
-shape is. That keeps specialization exact without a shape function per op.
+the native plan only computes on tensors.
+
+How: ONNX shape inference (with data propagation) runs over the optimized graph with its
+fused ops expanded back to standard ONNX and the signature's input dims; weights go in as
+typed inputs without data, so nothing large is copied. Shape/Size nodes then become
+constants and constant folding evaluates what depends only on them. Where inference leaves
+a shape unknown, one run of ONNX's numpy reference evaluator on zero-filled inputs gives
+every value exactly (slower, and it holds all intermediates at once).
 """
 
 from __future__ import annotations
@@ -19,79 +23,85 @@ from onnx.reference import ReferenceEvaluator
 
 from ..errors import InvalidModelError
 from ..ir import Graph, Value
+from ..ir.onnx_io import _value_of, to_onnx
 
 # Ops whose output depends on the input's shape only, not its values.
 SHAPE_ONLY_OPS = {"Shape", "Size"}
+# Constants bigger than this go to shape inference as typed inputs without data.
+INFERENCE_DATA_LIMIT = 4096
 
 
-def reference_values(
-    original: onnx.ModelProto, feeds: Mapping[str, np.ndarray]
-) -> dict[str, np.ndarray]:
-    """Every value of the original model for zero-filled inputs of the signature."""
-    try:
-        with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
-            evaluator = ReferenceEvaluator(original)
-            results = evaluator.run(None, dict(feeds), intermediate=True)
-    except Exception as exc:
-        raise InvalidModelError(
-            f"cannot infer shapes for inputs { ({k: v.shape for k, v in feeds.items()}) }: {exc}"
-        ) from None
-    return {k: np.asarray(v) for k, v in results.items() if k and v is not None}
-
-
-def zero_feeds(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, np.ndarray]:
-    return {v.name: np.zeros(shapes[v.name], dtype=v.dtype) for v in graph.inputs}
-
-
-def specialize(
-    graph: Graph, values: Mapping[str, np.ndarray], shapes: Mapping[str, tuple[int, ...]]
-) -> Graph:
-    """A copy of `graph` with static shapes and its shape-only computations folded.
-
-    Parameters
-    ----------
-    graph : Graph
-        The optimized graph (dynamic dims allowed).
-    values : mapping
-        :func:`reference_values` of the original model for this signature.
-    shapes : mapping
-        The concrete shape of every graph input.
-    """
+def _with_input_shapes(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> Graph:
     g = graph.copy()
     for v in g.inputs:
         v.shape = tuple(int(d) for d in shapes[v.name])
         g.values[v.name] = v
-    for name, arr in values.items():
-        if name not in g.constants:
-            g.values[name] = Value(name, arr.dtype, tuple(arr.shape))
-
-    data_dependent = set(g.input_names)
-    kept = []
-    for node in g.nodes:
-        depends_on_data = node.op_type not in SHAPE_ONLY_OPS and any(
-            i in data_dependent for i in node.inputs if i
-        )
-        outputs = [o for o in node.outputs if o]
-        if not depends_on_data and all(o in values for o in outputs):
-            for o in outputs:
-                g.constants[o] = np.ascontiguousarray(values[o])
-            continue
-        if not depends_on_data:
-            raise InvalidModelError(
-                f"node '{node.name}' ({node.op_type}) computes a constant the specializer "
-                "could not evaluate"
-            )
-        data_dependent.update(outputs)
-        missing = [o for o in outputs if o not in g.values or not g.values[o].is_static]
-        if missing:
-            raise InvalidModelError(
-                f"no static shape for {missing} produced by node '{node.name}' ({node.op_type})"
-            )
-        kept.append(node)
-    g.nodes = kept
-    _remove_dead(g)
     return g
+
+
+def inferred_shapes(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, Value]:
+    """Static dtype and shape of every value ONNX shape inference can pin down."""
+    from ..passes.unfuse import unfuse
+
+    g = _with_input_shapes(graph, shapes)
+    keep = set(g.input_names)
+    # Stale or symbolic value infos would only conflict with the concrete dims.
+    g.values = {k: v for k, v in g.values.items() if k in keep}
+    for v in g.outputs:
+        g.values[v.name] = Value(v.name, graph.value(v.name).dtype, None)
+    model = to_onnx(unfuse(g), with_value_info=False, constants_as_inputs_over=INFERENCE_DATA_LIMIT)
+    try:
+        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
+    except Exception:  # inference failing is not fatal: the reference run decides
+        return {}
+    out: dict[str, Value] = {}
+    for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
+        v = _value_of(vi)
+        if v.dtype is not None and v.is_static:
+            out[v.name] = v
+    return out
+
+
+def _fold_shape_nodes(g: Graph) -> int:
+    """Shape/Size of a value with a static shape -> a constant."""
+    folded = 0
+    kept = []
+    for n in g.nodes:
+        v = g.value(n.inputs[0]) if n.op_type in SHAPE_ONLY_OPS else None
+        if v is None or not v.is_static:
+            kept.append(n)
+            continue
+        dims = np.array(v.shape, dtype=np.int64)
+        if n.op_type == "Size":
+            value = np.array(int(np.prod(dims)), dtype=np.int64)
+        else:
+            start = int(n.attrs.get("start", 0))
+            end = n.attrs.get("end")
+            value = dims[start:] if end is None else dims[start : int(end)]
+        g.constants[n.outputs[0]] = value
+        g.values[n.outputs[0]] = Value(n.outputs[0], value.dtype, tuple(value.shape))
+        folded += 1
+    g.nodes = kept
+    return folded
+
+
+def _data_dependent(g: Graph) -> set[str]:
+    dependent = set(g.input_names)
+    for n in g.nodes:
+        if n.op_type not in SHAPE_ONLY_OPS and any(i in dependent for i in n.inputs if i):
+            dependent.update(o for o in n.outputs if o)
+    return dependent
+
+
+def _complete(g: Graph) -> bool:
+    """Every remaining node computes on input data and has static outputs."""
+    dependent = _data_dependent(g)
+    for n in g.nodes:
+        if not any(i in dependent for i in n.inputs if i):
+            return False
+        if any(not g.value(o).is_static or g.value(o).dtype is None for o in n.outputs if o):
+            return False
+    return True
 
 
 def _remove_dead(g: Graph) -> None:
@@ -103,3 +113,65 @@ def _remove_dead(g: Graph) -> None:
             needed.update(i for i in node.inputs if i)
     g.nodes = list(reversed(alive))
     g.constants = {k: v for k, v in g.constants.items() if k in needed}
+
+
+def specialize(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> Graph:
+    """A copy of `graph` with static shapes and its shape-only computations folded.
+
+    Parameters
+    ----------
+    graph : Graph
+        The optimized graph (dynamic dims allowed).
+    shapes : mapping
+        The concrete shape of every graph input.
+    """
+    from ..passes.constant_folding import constant_folding
+
+    g = _with_input_shapes(graph, shapes)
+    g.values.update(inferred_shapes(graph, shapes))
+    while _fold_shape_nodes(g) + constant_folding(g):
+        pass
+    if _complete(g):
+        _remove_dead(g)
+        return g
+    return specialize_by_reference(graph, shapes)
+
+
+def specialize_by_reference(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> Graph:
+    """The exact but heavier path: every value from one reference run on zero inputs."""
+    from ..ir.reference import FUSED_OPS
+
+    g = _with_input_shapes(graph, shapes)
+    feeds = {v.name: np.zeros(v.shape, dtype=v.dtype) for v in g.inputs}
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            evaluator = ReferenceEvaluator(to_onnx(graph, with_value_info=False), new_ops=FUSED_OPS)
+            results = evaluator.run(None, feeds, intermediate=True)
+    except Exception as exc:
+        raise InvalidModelError(f"cannot infer shapes for inputs {dict(shapes)}: {exc}") from None
+    values = {k: np.asarray(v) for k, v in results.items() if k and v is not None}
+    for name, arr in values.items():
+        if name not in g.constants:
+            g.values[name] = Value(name, arr.dtype, tuple(arr.shape))
+    dependent = set(g.input_names)
+    kept = []
+    for node in g.nodes:
+        outputs = [o for o in node.outputs if o]
+        depends = node.op_type not in SHAPE_ONLY_OPS and any(
+            i in dependent for i in node.inputs if i
+        )
+        if not depends:
+            if not all(o in values for o in outputs):
+                raise InvalidModelError(
+                    f"node '{node.name}' ({node.op_type}) computes a constant the specializer "
+                    "could not evaluate"
+                )
+            for o in outputs:
+                g.constants[o] = values[o]
+            continue
+        dependent.update(outputs)
+        kept.append(node)
+    g.nodes = kept
+    _remove_dead(g)
+    return g

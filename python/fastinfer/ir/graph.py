@@ -19,6 +19,19 @@ Dim = Union[int, str, None]
 Shape = Optional[tuple[Dim, ...]]  # None: rank unknown
 
 FUSED_DOMAIN = "ai.fastinfer"
+ALIGNMENT = 64
+
+
+def aligned(array: np.ndarray) -> np.ndarray:
+    """`array` as a C-contiguous array whose data starts on a 64-byte boundary (a copy only
+    when needed). Native plans then use constants in place instead of copying them."""
+    if array.flags.c_contiguous and array.ctypes.data % ALIGNMENT == 0:
+        return array
+    buf = np.empty(array.nbytes + ALIGNMENT, dtype=np.uint8)
+    start = (-buf.ctypes.data) % ALIGNMENT
+    out = buf[start : start + array.nbytes].view(array.dtype).reshape(array.shape)
+    out[...] = array
+    return out
 
 
 @dataclass
@@ -106,7 +119,16 @@ class Graph:
         return dict(sorted(counts.items()))
 
     def copy(self) -> Graph:
-        return copy.deepcopy(self)
+        """A copy whose nodes and values can be edited freely. Constant arrays are shared,
+        not copied (weights can be hundreds of MiB): passes replace constants, never write
+        into them."""
+        constants, self.constants = self.constants, {}
+        try:
+            clone = copy.deepcopy(self)
+        finally:
+            self.constants = constants
+        clone.constants = dict(constants)
+        return clone
 
     # -- edits -----------------------------------------------------------------------------
     def unique_name(self, base: str) -> str:
@@ -121,7 +143,7 @@ class Graph:
 
     def add_constant(self, base: str, array: np.ndarray) -> str:
         name = self.unique_name(base)
-        self.constants[name] = np.ascontiguousarray(array)
+        self.constants[name] = aligned(np.asarray(array))
         self.values[name] = Value(name, array.dtype, tuple(array.shape))
         return name
 

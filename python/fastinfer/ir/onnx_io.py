@@ -9,7 +9,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..errors import InvalidModelError
-from .graph import FUSED_DOMAIN, Graph, Node, Shape, Value
+from .graph import FUSED_DOMAIN, Graph, Node, Shape, Value, aligned
 
 
 def np_dtype(elem_type: int) -> np.dtype | None:
@@ -63,13 +63,19 @@ def _attr_value(attr: onnx.AttributeProto, node: onnx.NodeProto) -> Any:
     return value
 
 
-def from_onnx(model: onnx.ModelProto) -> Graph:
-    """Builds the IR from a checked, shape-inferred ONNX model (external data loaded)."""
+def from_onnx(model: onnx.ModelProto, *, release_weights: bool = False) -> Graph:
+    """Builds the IR from a checked, shape-inferred ONNX model (external data loaded).
+
+    ``release_weights``: clear each initializer's data in `model` once converted, so the
+    weights are never held twice (the proto is not usable afterwards)."""
     g = model.graph
     opset = next((o.version for o in model.opset_import if o.domain in ("", "ai.onnx")), 0)
     graph = Graph(name=g.name or "graph", opset=int(opset))
     for init in g.initializer:
-        graph.constants[init.name] = np.ascontiguousarray(numpy_helper.to_array(init))
+        graph.constants[init.name] = aligned(numpy_helper.to_array(init))
+        if release_weights:
+            for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data"):
+                init.ClearField(field)
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         v = _value_of(vi)
         graph.values[v.name] = v
@@ -101,8 +107,14 @@ def _value_info(v: Value) -> onnx.ValueInfoProto:
     return helper.make_tensor_value_info(v.name, elem, shape)
 
 
-def to_onnx(graph: Graph, *, with_value_info: bool = True) -> onnx.ModelProto:
-    """Writes the IR as an ONNX model. Fused ops are in the domain ``ai.fastinfer``."""
+def to_onnx(
+    graph: Graph, *, with_value_info: bool = True, constants_as_inputs_over: int | None = None
+) -> onnx.ModelProto:
+    """Writes the IR as an ONNX model. Fused ops are in the domain ``ai.fastinfer``.
+
+    ``constants_as_inputs_over``: constants larger than this many bytes become graph inputs
+    with their dtype and shape but no data (enough for shape inference, without copying
+    the weights into the proto)."""
     nodes = []
     for n in graph.nodes:
         attrs = {}
@@ -113,7 +125,17 @@ def to_onnx(graph: Graph, *, with_value_info: bool = True) -> onnx.ModelProto:
                 n.op_type, n.inputs, n.outputs, name=n.name, domain=n.domain or None, **attrs
             )
         )
-    inits = [numpy_helper.from_array(np.asarray(c), name) for name, c in graph.constants.items()]
+    limit = constants_as_inputs_over
+    big = {n for n, c in graph.constants.items() if limit is not None and c.nbytes > limit}
+    inits = [
+        numpy_helper.from_array(np.asarray(c), name)
+        for name, c in graph.constants.items()
+        if name not in big
+    ]
+    weight_inputs = [
+        _value_info(Value(n, graph.constants[n].dtype, tuple(graph.constants[n].shape)))
+        for n in sorted(big)
+    ]
     io = set(graph.input_names) | set(graph.output_names) | set(graph.constants)
     value_info = []
     if with_value_info:
@@ -123,7 +145,7 @@ def to_onnx(graph: Graph, *, with_value_info: bool = True) -> onnx.ModelProto:
     g = helper.make_graph(
         nodes,
         graph.name,
-        [_value_info(v) for v in graph.inputs],
+        [_value_info(v) for v in graph.inputs] + weight_inputs,
         [_value_info(graph.value(v.name)) for v in graph.outputs],
         initializer=inits,
         value_info=value_info,

@@ -24,7 +24,9 @@ class _Builder:
         out = out or self.g.unique_name(f"{self.fused.name}/{op_type.lower()}")
         # reserve the name before the next unique_name() call
         self.g.values.setdefault(out, self.g.value(out))
-        self.nodes.append(Node(op_type, inputs, [out], attrs, f"{self.fused.name}/{op_type}"))
+        # Node names must be unique in ONNX: number the nodes of one expansion.
+        name = f"{self.fused.name}/{op_type}_{len(self.nodes)}"
+        self.nodes.append(Node(op_type, inputs, [out], attrs, name))
         return out
 
     def gelu(self, x: str, approximate: str, out: str) -> str:

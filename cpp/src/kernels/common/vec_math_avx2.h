@@ -34,6 +34,8 @@ static inline __m256 gelu(__m256 x) {
                        _mm256_add_ps(_mm256_set1_ps(1.0f), e));
 }
 
-static inline __m256 relu(__m256 x) { return _mm256_max_ps(x, _mm256_setzero_ps()); }
+// max(0, x) and not max(x, 0): maxps returns its second operand when either is NaN, and NaN
+// must pass through an activation as it does in onnxruntime and numpy.
+static inline __m256 relu(__m256 x) { return _mm256_max_ps(_mm256_setzero_ps(), x); }
 
 }  // namespace fastinfer::vec256

@@ -34,6 +34,8 @@ static inline __m512 gelu(__m512 x) {
                        _mm512_add_ps(_mm512_set1_ps(1.0f), e));
 }
 
-static inline __m512 relu(__m512 x) { return _mm512_max_ps(x, _mm512_setzero_ps()); }
+// max(0, x) and not max(x, 0): maxps returns its second operand when either is NaN, and NaN
+// must pass through an activation as it does in onnxruntime and numpy.
+static inline __m512 relu(__m512 x) { return _mm512_max_ps(_mm512_setzero_ps(), x); }
 
 }  // namespace fastinfer::vec512

@@ -60,7 +60,10 @@ class ConvKernel final : public plan::Kernel {
             const float b = bias[gi * mg + m];
             float* o = out + m * out_plane;
             if (act == Activation::kRelu) {
-              for (int64_t i = 0; i < out_plane; ++i) o[i] = std::max(o[i] + b, 0.0f);
+              for (int64_t i = 0; i < out_plane; ++i) {
+                const float v = o[i] + b;
+                o[i] = v < 0.0f ? 0.0f : v;  // keeps NaN
+              }
             } else {
               for (int64_t i = 0; i < out_plane; ++i) o[i] = apply_activation_ref(act, o[i] + b);
             }

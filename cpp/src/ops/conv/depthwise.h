@@ -15,4 +15,11 @@ namespace fastinfer::ops {
 void depthwise_plane(const float* in, const float* weights, float bias, Activation act,
                      const Window2d& g, float* out);
 
+namespace detail {
+#if FASTINFER_X86
+void depthwise_plane_avx2(const float* in, const float* weights, float bias, Activation act,
+                          const Window2d& g, float* out);
+#endif
+}  // namespace detail
+
 }  // namespace fastinfer::ops

@@ -52,8 +52,10 @@ class SoftmaxKernel final : public plan::Kernel {
     if (std::isinf(m) && m < 0) m = 0.0f;  // see row()
     const float sum = math.exp_shift_sum(x, y, n, m);
     if (kLog) {
-      const float shift = m + std::log(sum);
-      for (int64_t j = 0; j < n; ++j) y[j] = x[j] - shift;
+      // (x - m) - log(sum), not x - (m + log(sum)): with large logits m + log(sum) rounds
+      // to the ulp of m (1e-3 at 1e4) while x - m is exact.
+      const float log_sum = std::log(sum);
+      for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - log_sum;
     } else {
       const float inv = 1.0f / sum;
       for (int64_t j = 0; j < n; ++j) y[j] *= inv;
@@ -71,8 +73,8 @@ class SoftmaxKernel final : public plan::Kernel {
     double sum = 0.0;  // double: rows of tens of thousands of terms stay accurate
     if (kLog) {
       for (int64_t j = 0; j < n; ++j) sum += std::exp(x[j * stride] - m);
-      const float shift = m + static_cast<float>(std::log(sum));
-      for (int64_t j = 0; j < n; ++j) y[j * stride] = x[j * stride] - shift;
+      const float log_sum = static_cast<float>(std::log(sum));
+      for (int64_t j = 0; j < n; ++j) y[j * stride] = (x[j * stride] - m) - log_sum;
     } else {
       for (int64_t j = 0; j < n; ++j) {
         const float e = std::exp(x[j * stride] - m);

@@ -1,0 +1,212 @@
+"""Conv / FusedConv, pools and BatchNormalization against the ONNX reference evaluator."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nn_helpers import I64, onnx_reference, ort_reference, run_node
+
+RTOL, ATOL = 1e-4, 1e-4
+
+
+def randn(rng, *shape):
+    return rng.standard_normal(shape).astype(np.float32)
+
+
+CONV_CASES = [
+    # (x shape, out channels, kernel, attrs)
+    ((1, 3, 8, 8), 4, (3, 3), {}),
+    ((3, 4, 9, 7), 6, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 4, 11, 10), 8, (3, 3), {"strides": [2, 2], "pads": [1, 0, 1, 2]}),
+    ((1, 16, 7, 7), 24, (1, 1), {}),  # pointwise
+    ((2, 8, 6, 5), 4, (1, 1), {"strides": [2, 2]}),
+    ((1, 4, 12, 12), 6, (3, 3), {"dilations": [2, 2], "pads": [2, 2, 2, 2]}),
+    ((2, 4, 9, 9), 6, (3, 3), {"group": 2, "pads": [1, 1, 1, 1]}),
+    ((3, 6, 10, 9), 6, (3, 3), {"group": 6, "pads": [1, 1, 1, 1]}),  # depthwise
+    ((1, 4, 10, 10), 8, (3, 3), {"group": 4, "strides": [2, 2]}),  # multiplier 2
+    ((1, 5, 9, 8), 5, (5, 3), {"group": 5, "dilations": [2, 1], "auto_pad": "SAME_UPPER"}),
+    ((1, 3, 9, 8), 4, (4, 4), {"auto_pad": "SAME_UPPER", "strides": [2, 2]}),
+    ((1, 3, 9, 8), 4, (4, 4), {"auto_pad": "SAME_LOWER", "strides": [2, 2]}),
+    ((2, 3, 9, 8), 4, (2, 3), {"auto_pad": "VALID", "strides": [1, 2]}),
+    ((2, 3, 17), 5, (3,), {"pads": [1, 1]}),  # 1-D
+    ((1, 3, 40, 40), 33, (7, 7), {"strides": [2, 2], "pads": [3, 3, 3, 3]}),
+]
+
+
+@pytest.mark.parametrize(("x_shape", "m", "kernel", "attrs"), CONV_CASES)
+@pytest.mark.parametrize("bias", [True, False])
+def test_conv(isa, rng, x_shape, m, kernel, attrs, bias):
+    group = attrs.get("group", 1)
+    x = randn(rng, *x_shape)
+    w = randn(rng, m, x_shape[1] // group, *kernel)
+    b = randn(rng, m) if bias else None
+    (want,) = onnx_reference("Conv", [x, w, b] if bias else [x, w], **attrs)
+    inputs = [(x, False), (w, True)] + ([(b, True)] if bias else [])
+    (got,) = run_node("Conv", inputs, [want.shape], attrs)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+    (fused,) = run_node("FusedConv", inputs, [want.shape], {**attrs, "activation": "relu"})
+    np.testing.assert_allclose(fused, np.maximum(want, 0), rtol=RTOL, atol=ATOL)
+
+
+POOL_CASES = [
+    ((1, 3, 8, 8), {"kernel_shape": [2, 2], "strides": [2, 2]}),
+    ((2, 4, 9, 7), {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 2, 9, 9), {"kernel_shape": [3, 3], "strides": [2, 2], "ceil_mode": 1}),
+    (
+        (1, 2, 10, 10),
+        {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1], "ceil_mode": 1},
+    ),
+    ((3, 2, 7, 8), {"kernel_shape": [3, 2], "auto_pad": "SAME_UPPER"}),
+    ((1, 2, 7, 8), {"kernel_shape": [3, 3], "strides": [2, 2], "auto_pad": "SAME_LOWER"}),
+    ((1, 2, 7, 8), {"kernel_shape": [2, 3], "auto_pad": "VALID"}),
+    ((2, 3, 15), {"kernel_shape": [3], "strides": [2], "pads": [1, 1]}),  # 1-D
+]
+
+
+@pytest.mark.parametrize(("x_shape", "attrs"), POOL_CASES)
+def test_max_pool(isa, rng, x_shape, attrs):
+    x = randn(rng, *x_shape)
+    want = ort_reference("MaxPool", [x], out_types=(1, I64), **attrs)
+    got = run_node("MaxPool", [(x, False)], [want[0].shape] * 2, attrs, out_dtypes=[1, I64])
+    np.testing.assert_allclose(got[0], want[0], rtol=RTOL, atol=ATOL)
+    np.testing.assert_array_equal(got[1], want[1])
+
+
+def test_max_pool_dilation(rng):
+    x = randn(rng, 2, 3, 11, 10)
+    attrs = {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [1, 1, 1, 1]}
+    (want,) = onnx_reference("MaxPool", [x], **attrs)
+    (got,) = run_node("MaxPool", [(x, False)], [want.shape], attrs)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(("x_shape", "attrs"), POOL_CASES)
+@pytest.mark.parametrize("count_include_pad", [0, 1])
+def test_average_pool(isa, rng, x_shape, attrs, count_include_pad):
+    x = randn(rng, *x_shape)
+    attrs = {**attrs, "count_include_pad": count_include_pad}
+    (want,) = onnx_reference("AveragePool", [x], **attrs)
+    (got,) = run_node("AveragePool", [(x, False)], [want.shape], attrs)
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("op", ["GlobalAveragePool", "GlobalMaxPool"])
+@pytest.mark.parametrize("x_shape", [(1, 3, 7, 7), (2, 5, 1, 1), (2, 4, 13), (1, 2, 3, 4, 5)])
+def test_global_pool(isa, rng, op, x_shape):
+    x = randn(rng, *x_shape)
+    axes = tuple(range(2, x.ndim))  # numpy: onnx.reference's GlobalMaxPool mis-shapes 3-D/5-D
+    want = x.mean(axes, keepdims=True) if op == "GlobalAveragePool" else x.max(axes, keepdims=True)
+    (got,) = run_node(op, [(x, False)], [want.shape])
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("x_shape", [(2, 3, 5, 4), (3, 6), (1, 4, 9)])
+@pytest.mark.parametrize("const", [True, False])
+def test_batch_norm(isa, rng, x_shape, const):
+    c = x_shape[1]
+    x = randn(rng, *x_shape)
+    scale, bias, mean = randn(rng, c), randn(rng, c), randn(rng, c)
+    var = rng.uniform(0.1, 2.0, c).astype(np.float32)
+    (want,) = onnx_reference("BatchNormalization", [x, scale, bias, mean, var], epsilon=1e-3)
+    inputs = [(x, False)] + [(p, const) for p in (scale, bias, mean, var)]
+    (got,) = run_node("BatchNormalization", inputs, [x_shape], {"epsilon": 1e-3})
+    np.testing.assert_allclose(got, want, rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize(
+    ("op", "shapes", "out", "attrs", "match"),
+    [
+        (
+            "Conv",
+            [(1, 3, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 6, 6),
+            {"auto_pad": "FOO"},
+            "Conv 'node': auto_pad 'FOO' is not supported",
+        ),
+        ("Conv", [(1, 4, 8, 8), (4, 3, 3, 3)], (1, 4, 6, 6), {"group": 3}, "group 3 must divide"),
+        (
+            "Conv",
+            [(1, 4, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 6, 6),
+            {},
+            "needs 4 input channels per group",
+        ),
+        (
+            "Conv",
+            [(1, 3, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 8, 8),
+            {},
+            r"output 0 has shape \[1, 4, 8, 8\] but the inputs give \[1, 4, 6, 6\]",
+        ),
+        ("Conv", [(1, 3, 2, 2), (4, 3, 3, 3)], (1, 4, 1, 1), {}, "larger than the padded input"),
+        (
+            "Conv",
+            [(1, 3, 4, 4, 4), (4, 3, 1, 1, 1)],
+            (1, 4, 4, 4, 4),
+            {},
+            "only 1-D and 2-D convolutions",
+        ),
+        (
+            "Conv",
+            [(1, 3, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 6, 6),
+            {"strides": [0, 1]},
+            "must be positive",
+        ),
+        (
+            "Conv",
+            [(1, 3, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 6, 6),
+            {"kernel_shape": [2, 2]},
+            "does not match the weights",
+        ),
+        (
+            "FusedConv",
+            [(1, 3, 8, 8), (4, 3, 3, 3)],
+            (1, 4, 6, 6),
+            {"activation": "gelu"},
+            "activation 'gelu' is not supported",
+        ),
+        ("MaxPool", [(1, 3, 8, 8)], (1, 3, 4, 4), {}, "kernel_shape is required"),
+        (
+            "MaxPool",
+            [(1, 3, 8, 8)],
+            (1, 3, 4, 4),
+            {"kernel_shape": [2, 2], "pads": [1, 1]},
+            "pads must have 4 values",
+        ),
+        (
+            "AveragePool",
+            [(1, 3, 8, 8)],
+            (1, 3, 4, 4),
+            {"kernel_shape": [2, 2]},
+            r"but the inputs give \[1, 3, 7, 7\]",
+        ),
+        (
+            "BatchNormalization",
+            [(2, 3, 4), (3,), (3,), (3,), (4,)],
+            (2, 3, 4),
+            {},
+            r"input 4 must have shape \[3\]",
+        ),
+        (
+            "BatchNormalization",
+            [(2, 3, 4), (3,), (3,), (3,), (3,)],
+            (2, 3, 4),
+            {"training_mode": 1},
+            "training_mode=1",
+        ),
+        ("GlobalAveragePool", [(2, 3)], (2, 3), {}, "rank >= 3"),
+    ],
+)
+def test_errors(op, shapes, out, attrs, match):
+    inputs = [(np.zeros(s, np.float32), i > 0) for i, s in enumerate(shapes)]
+    with pytest.raises(ValueError, match=match):
+        run_node(op, inputs, [out], attrs)
+
+
+def test_conv_weights_must_be_constant():
+    x, w = np.zeros((1, 3, 4, 4), np.float32), np.zeros((2, 3, 1, 1), np.float32)
+    with pytest.raises(ValueError, match="Conv 'node': W must be a constant initializer"):
+        run_node("Conv", [(x, False), (w, False)], [(1, 2, 4, 4)])
