@@ -75,6 +75,40 @@ def test_arith_int(op, dtype, shapes, rng):
     np.testing.assert_array_equal(got, want)
 
 
+@pytest.mark.parametrize("dtype", [np.int8, np.uint8, np.float64])
+@pytest.mark.parametrize("op", sorted(ARITH))
+def test_arith_small_ints_and_float64(op, dtype, rng):
+    a = rng.integers(0 if dtype == np.uint8 else -100, 100, (3, 4)).astype(dtype)
+    b = rng.integers(1, 100, (4,)).astype(dtype)
+    if np.dtype(dtype).kind == "f":
+        want = ARITH[op](a, b)
+    elif op == "Div":
+        want = trunc_div(*np.broadcast_arrays(a, b))
+    else:  # wrap around in the type, as the kernels do
+        want = ARITH[op](a.astype(np.int64), b.astype(np.int64)).astype(dtype)
+    got = run1(op, [a, b], dtype, want.shape)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("op,ref", [("Max", np.maximum), ("Min", np.minimum)])
+def test_max_min_variadic(op, ref, rng):
+    xs = [rng.standard_normal(s).astype(np.float32) for s in [(3, 1), (4,), (2, 3, 4), ()]]
+    want = ref.reduce(np.broadcast_arrays(*xs))
+    np.testing.assert_array_equal(run1(op, xs, np.float32, want.shape), want)
+    np.testing.assert_array_equal(run1(op, xs[:1], np.float32, (3, 1)), xs[0])
+
+
+@pytest.mark.parametrize("base", [np.float32, np.int32, np.int64])
+@pytest.mark.parametrize("exp", [np.float32, np.int32, np.int64])
+def test_pow_mixed_types(base, exp, rng):
+    a = rng.integers(1, 6, (3, 4)).astype(base)
+    b = rng.integers(0, 4, (4,)).astype(exp)
+    want = np.power(a.astype(np.float64), b.astype(np.float64)).astype(base)
+    got = run1("Pow", [a, b], base, a.shape)
+    assert got.dtype == np.dtype(base)
+    np.testing.assert_allclose(got, want, rtol=1e-6)
+
+
 def test_int_div_edge_cases():
     a = np.array([7, -7, 7, -7, 5, -(2**31), 0], np.int32)
     b = np.array([2, 2, -2, -2, 0, -1, 0], np.int32)
@@ -128,7 +162,7 @@ CMP_EXTRA = {"GreaterOrEqual": np.greater_equal, "LessOrEqual": np.less_equal}
 
 
 @pytest.mark.parametrize("op", sorted({**CMP, **CMP_EXTRA}))
-@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.int8, np.uint8, np.float64])
 @pytest.mark.parametrize("shapes", BROADCAST_CASES)
 def test_compare(op, dtype, shapes, rng):
     a, b = (rand(rng, s, dtype) // (10 if dtype != np.float32 else 1) for s in shapes)
@@ -155,7 +189,7 @@ def test_logical(op, ref, shapes, rng):
     np.testing.assert_array_equal(run1(op, [a, b], np.bool_, want.shape), want)
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.bool_])
+@pytest.mark.parametrize("dtype", [np.float32, np.int32, np.int64, np.bool_, np.int8, np.float64])
 @pytest.mark.parametrize(
     "shapes",
     [
@@ -335,11 +369,10 @@ def err(op, inputs, dtype, shape, attrs=None, constants=()):
     return msg
 
 
-def test_error_int8_add():
-    a = np.zeros(3, np.int8)
-    assert "int8 input 0 is not supported (float32, int32, int64)" in err(
-        "Add", [a, a], np.int8, (3,)
-    )
+def test_error_bool_add():
+    a = np.zeros(3, np.bool_)
+    msg = err("Add", [a, a], np.bool_, (3,))
+    assert "bool input 0 is not supported (float32, float64, int32, int64, int8, uint8)" in msg
 
 
 def test_error_shapes_do_not_broadcast():
@@ -378,9 +411,9 @@ def test_error_where_condition_dtype():
     assert "float32 input 0 is not supported (bool)" in err("Where", [x, x, x], np.float32, (2,))
 
 
-def test_error_variadic_max():
-    x = np.zeros(2, np.float32)
-    assert "expects 1 to 2 inputs, got 3" in err("Max", [x, x, x], np.float32, (2,))
+def test_error_variadic_max_shapes():
+    x, y = np.zeros(2, np.float32), np.zeros(3, np.float32)
+    assert "do not broadcast" in err("Max", [x, x, y], np.float32, (2,))
 
 
 def test_broadcast_limit_names_the_node():

@@ -43,9 +43,13 @@ template <template <class> class Op>
 std::unique_ptr<plan::Kernel> compare(const KernelSpec& spec, bool allow_bool) {
   check_arity(spec, 2, 2, 1, 1);
   if (allow_bool) {
-    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool});
+    check_dtype(spec, 0,
+                {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
+                 DType::kUint8, DType::kBool});
   } else {
-    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
+    check_dtype(spec, 0,
+                {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
+                 DType::kUint8});
   }
   const DType out = DType::kBool;
   Broadcast bc = binary_broadcast(spec, &out);
@@ -54,6 +58,11 @@ std::unique_ptr<plan::Kernel> compare(const KernelSpec& spec, bool allow_bool) {
       return std::make_unique<BinaryKernel<int32_t, uint8_t, Op<int32_t>>>(std::move(bc));
     case DType::kInt64:
       return std::make_unique<BinaryKernel<int64_t, uint8_t, Op<int64_t>>>(std::move(bc));
+    case DType::kFloat64:
+      return std::make_unique<BinaryKernel<double, uint8_t, Op<double>>>(std::move(bc));
+    case DType::kInt8:
+      return std::make_unique<BinaryKernel<int8_t, uint8_t, Op<int8_t>>>(std::move(bc));
+    case DType::kUint8:
     case DType::kBool:
       return std::make_unique<BinaryKernel<uint8_t, uint8_t, Op<uint8_t>>>(std::move(bc));
     default:

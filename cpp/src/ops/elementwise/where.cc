@@ -48,7 +48,9 @@ class WhereKernel final : public plan::Kernel {
 std::unique_ptr<plan::Kernel> make_where(const KernelSpec& spec) {
   check_arity(spec, 3, 3, 1, 1);
   check_dtype(spec, 0, {DType::kBool});
-  check_dtype(spec, 1, {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool});
+  check_dtype(spec, 1,
+              {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
+               DType::kUint8, DType::kBool});
   check_same_dtype(spec, 1, 2);
   std::vector<std::vector<int64_t>> shapes = {spec.inputs[0].shape, spec.inputs[1].shape,
                                               spec.inputs[2].shape};
@@ -63,7 +65,10 @@ std::unique_ptr<plan::Kernel> make_where(const KernelSpec& spec) {
     case DType::kInt32:
       return std::make_unique<WhereKernel<int32_t>>(std::move(bc));
     case DType::kInt64:
+    case DType::kFloat64:  // only selected, never computed: same-size storage will do
       return std::make_unique<WhereKernel<int64_t>>(std::move(bc));
+    case DType::kInt8:
+    case DType::kUint8:
     case DType::kBool:
       return std::make_unique<WhereKernel<uint8_t>>(std::move(bc));
     default:

@@ -61,6 +61,21 @@ struct MinR {
   static T finish(T a, int64_t) { return a; }
 };
 
+// bool (one byte, 0 or 1; opset 20): ReduceMax is "any", ReduceMin is "all"; the empty
+// set gives false and true.
+template <class>
+struct AnyR {
+  static uint8_t init() { return 0; }
+  static uint8_t add(uint8_t a, uint8_t x) { return a | (x != 0); }
+  static uint8_t finish(uint8_t a, int64_t) { return a; }
+};
+template <class>
+struct AllR {
+  static uint8_t init() { return 1; }
+  static uint8_t add(uint8_t a, uint8_t x) { return a & (x != 0); }
+  static uint8_t finish(uint8_t a, int64_t) { return a; }
+};
+
 struct Layout {
   int64_t outer = 1, reduce = 1, inner = 1;  // the (outer, R, inner) paths
   bool general = false;
@@ -199,10 +214,12 @@ Layout make_layout(const std::vector<int64_t>& shape, const std::vector<bool>& r
   return l;
 }
 
-template <template <class> class R>
-std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
+template <template <class> class R, template <class> class BoolR = R>
+std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints, bool bools = false) {
   check_arity(spec, 1, 2, 1, 1);
-  if (ints) {
+  if (bools) {
+    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool});
+  } else if (ints) {
     check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
   } else {
     check_dtype(spec, 0, {DType::kFloat32});
@@ -241,6 +258,8 @@ std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
       return std::make_unique<ReduceKernel<int32_t, R<int32_t>>>(std::move(layout));
     case DType::kInt64:
       return std::make_unique<ReduceKernel<int64_t, R<int64_t>>>(std::move(layout));
+    case DType::kBool:
+      return std::make_unique<ReduceKernel<uint8_t, BoolR<uint8_t>>>(std::move(layout));
     default:
       return std::make_unique<ReduceKernel<float, R<float>>>(std::move(layout));
   }
@@ -249,8 +268,10 @@ std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
 const bool kRegistered = [] {
   register_op("ReduceSum", [](const KernelSpec& s) { return make_reduce<SumR>(s, true); });
   register_op("ReduceMean", [](const KernelSpec& s) { return make_reduce<MeanR>(s, false); });
-  register_op("ReduceMax", [](const KernelSpec& s) { return make_reduce<MaxR>(s, true); });
-  register_op("ReduceMin", [](const KernelSpec& s) { return make_reduce<MinR>(s, true); });
+  register_op("ReduceMax",
+              [](const KernelSpec& s) { return make_reduce<MaxR, AnyR>(s, true, true); });
+  register_op("ReduceMin",
+              [](const KernelSpec& s) { return make_reduce<MinR, AllR>(s, true, true); });
   return true;
 }();
 
