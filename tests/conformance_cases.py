@@ -146,26 +146,10 @@ def _names(*patterns: str) -> Callable[[str], bool]:
 
 
 KNOWN_FAILURES: dict[str, Callable[[str], bool]] = {
-    "broadcasting binary/compare kernels have no int8/uint8 path (float32/int32/int64 only)": (
-        _names(
-            r"test_(add|sub|mul|div|equal|greater|greater_equal|less|less_equal|max|min)"
-            r"_u?int8(_expanded)?",
-            r"test_clip_default_int8_(min|max)_expanded",
-        )
-    ),
-    "Max/Min kernels have no float64 path": _names(r"test_(max|min)_float64"),
-    "Max/Min kernels take 1-2 inputs; ONNX Max/Min are variadic": _names(r"test_(max|min)_example"),
-    "Pow is float32 ** float32 only; ONNX allows int32/int64 base and exponent": _names(
-        r"test_pow_types_(float32_int64|int64_float32|float32_int32|int32_float32"
-        r"|int64_int64|int32_int32)"
-    ),
     "3-D pooling (rank-5 input) is not implemented, only 1-D and 2-D": _names(
         r"test_(average|max)pool_3d_.*"
     ),
     "MaxPool is float32 only; ONNX allows int8/uint8": _names(r"test_maxpool_2d_uint8"),
-    "ReduceMax/ReduceMin have no bool path (opset 20 allows bool)": _names(
-        r"test_reduce_(max|min)_bool_inputs", r"test_reduce_max_empty_set_bool"
-    ),
 }
 
 # Cases whose expected outputs are less precise than RTOL/ATOL: (rtol, atol) and why.

@@ -101,3 +101,21 @@ def test_block_matches_onnxruntime(rng):
     m = fastinfer.load(model, backend="native", optimize=False)
     got = m.run(feeds)["out"]
     np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-5)
+
+
+def test_block_concurrent_runs_match(rng):
+    """Kernels are const at run time: concurrent runs of one plan give serial results."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model, _ = build_model(rng)
+    m = fastinfer.load(model, backend="native", optimize=False)
+    feeds = []
+    for _ in range(16):
+        _, f = build_model(rng)  # fresh random inputs of the same shapes
+        feeds.append(f)
+    want = [m.run(f)["out"] for f in feeds]
+    with ThreadPoolExecutor(4) as pool:
+        for _ in range(3):
+            got = list(pool.map(lambda f: m.run(f)["out"], feeds))
+            for g, w in zip(got, want):
+                np.testing.assert_array_equal(g, w)

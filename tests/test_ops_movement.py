@@ -84,6 +84,13 @@ def test_flatten(axis, rng):
     )
 
 
+def test_flatten_empty_dims(rng):
+    x = data(rng, (0, 3, 4))
+    assert run1("Flatten", [x], np.float32, (0, 12)).shape == (0, 12)
+    y = data(rng, (2, 0, 4))
+    assert run1("Flatten", [y], np.float32, (2, 0), {"axis": 1}).shape == (2, 0)
+
+
 def test_squeeze_unsqueeze(rng):
     x = data(rng, (1, 3, 1, 2))
     np.testing.assert_array_equal(run1("Squeeze", [x], np.float32, (3, 2)), x.reshape(3, 2))
@@ -296,3 +303,11 @@ def test_errors(rng):
     assert "int64, int32" in err("Gather", [x, np.zeros(1, np.float32)], np.float32, (1, 3))
     assert "cannot be expanded" in err("Expand", [x, i64(4, 3)], np.float32, (4, 3), constants=[1])
     assert "one entry per axis" in err("Tile", [x, i64(2)], np.float32, (4, 3), constants=[1])
+
+
+def test_helper_errors_name_the_node():
+    """Limits inside shared helpers still produce messages that start with the node."""
+    x = np.zeros((2,) * 18, np.uint8)
+    perm = list(range(17, -1, -1))  # no two axes merge: 18 strided dims
+    msg = err("Transpose", [x], np.uint8, x.shape, {"perm": perm})
+    assert "more than 16 dims" in msg

@@ -181,3 +181,20 @@ def test_errors():
     assert "stash_type" in err(
         "LayerNormalization", [x, np.ones(3, np.float32)], np.float32, (2, 3), {"stash_type": 11}
     )
+
+
+def test_reduce_sum_int_wraps():
+    x = np.array([[2**31 - 1, 1]], np.int32)
+    assert run1("ReduceSum", [x], np.int32, (1, 1))[0, 0] == -(2**31)
+
+
+@pytest.mark.parametrize("op,ref", [("ReduceMax", np.any), ("ReduceMin", np.all)])
+def test_reduce_bool(op, ref, rng):
+    x = rng.random((3, 4, 5)) < 0.3
+    for axes in [(2,), (0, 2), (1,)]:
+        want = ref(x, axis=axes, keepdims=True)
+        got = run1(op, [x], np.bool_, want.shape, {"axes": list(axes)})
+        np.testing.assert_array_equal(got, want)
+    empty = np.zeros((2, 0), np.bool_)
+    got = run1(op, [empty], np.bool_, (2, 1), {"axes": [1]})
+    np.testing.assert_array_equal(got, ref(empty, axis=1, keepdims=True))

@@ -2,8 +2,8 @@
 
 namespace fastinfer::ops {
 
-Broadcast binary_broadcast(const KernelSpec& spec, const DType* out) {
-  check_same_dtype(spec, 0, 1);
+Broadcast binary_broadcast(const KernelSpec& spec, const DType* out, bool same_dtype) {
+  if (same_dtype) check_same_dtype(spec, 0, 1);
   const auto& sa = spec.inputs[0].shape;
   const auto& sb = spec.inputs[1].shape;
   const auto shape = broadcast_shape({sa, sb});

@@ -14,14 +14,15 @@
 
 namespace fastinfer::ops {
 
-template <class T, class R, class Op>
+// T and TB: the input types (they differ only for Pow's exponent); R: the output type.
+template <class T, class R, class Op, class TB = T>
 class BinaryKernel final : public plan::Kernel {
  public:
   explicit BinaryKernel(Broadcast bc) : bc_(std::move(bc)) {}
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const T* a = static_cast<const T*>(inputs[0]);
-    const T* b = static_cast<const T*>(inputs[1]);
+    const TB* b = static_cast<const TB*>(inputs[1]);
     R* y = static_cast<R*>(outputs[0]);
     const int64_t sa = bc_.inner_stride(0), sb = bc_.inner_stride(1);
     parallel_chunks(bc_.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
@@ -32,13 +33,13 @@ class BinaryKernel final : public plan::Kernel {
   }
 
  private:
-  static void segment(const T* __restrict a, int64_t sa, const T* __restrict b, int64_t sb,
+  static void segment(const T* __restrict a, int64_t sa, const TB* __restrict b, int64_t sb,
                       R* __restrict y, int64_t n) {
     const Op op;
     if (sa && sb) {
       for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], b[i]);
     } else if (sa) {
-      const T bv = *b;
+      const TB bv = *b;
       for (int64_t i = 0; i < n; ++i) y[i] = op(a[i], bv);
     } else if (sb) {
       const T av = *a;
@@ -52,8 +53,9 @@ class BinaryKernel final : public plan::Kernel {
   Broadcast bc_;
 };
 
-// Checks two same-dtype inputs that broadcast to output 0 (dtype `out`, or the inputs'
-// dtype when `out` is nullptr) and returns the resolved broadcast.
-Broadcast binary_broadcast(const KernelSpec& spec, const DType* out);
+// Checks two inputs (of the same dtype unless `same_dtype` is false) that broadcast to
+// output 0 (dtype `out`, or input 0's dtype when `out` is nullptr) and returns the
+// resolved broadcast.
+Broadcast binary_broadcast(const KernelSpec& spec, const DType* out, bool same_dtype = true);
 
 }  // namespace fastinfer::ops

@@ -8,6 +8,18 @@ void fail(const KernelSpec& spec, const std::string& what) {
   throw std::invalid_argument(spec.where() + ": " + what);
 }
 
+bool register_op(const std::string& op, plan::KernelFactory factory) {
+  return plan::register_kernel(op, [factory = std::move(factory)](const KernelSpec& spec) {
+    try {
+      return factory(spec);
+    } catch (const std::invalid_argument& e) {
+      const std::string msg = e.what();
+      if (msg.rfind(spec.where(), 0) == 0) throw;
+      fail(spec, msg);
+    }
+  });
+}
+
 std::string shape_str(const std::vector<int64_t>& shape) {
   std::string s = "[";
   for (size_t i = 0; i < shape.size(); ++i) s += (i ? ", " : "") + std::to_string(shape[i]);

@@ -18,6 +18,11 @@ using plan::TensorDesc;
 
 [[noreturn]] void fail(const KernelSpec& spec, const std::string& what);
 
+// plan::register_kernel with a guard: a std::invalid_argument from a shared helper
+// (broadcast, strided copy) that does not already name the node gets spec.where() put in
+// front, so every build error says which node failed.
+bool register_op(const std::string& op, plan::KernelFactory factory);
+
 std::string shape_str(const std::vector<int64_t>& shape);  // "[2, 3]"
 int64_t numel(const std::vector<int64_t>& shape);
 

@@ -43,9 +43,13 @@ template <template <class> class Op>
 std::unique_ptr<plan::Kernel> compare(const KernelSpec& spec, bool allow_bool) {
   check_arity(spec, 2, 2, 1, 1);
   if (allow_bool) {
-    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool});
+    check_dtype(spec, 0,
+                {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
+                 DType::kUint8, DType::kBool});
   } else {
-    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
+    check_dtype(spec, 0,
+                {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
+                 DType::kUint8});
   }
   const DType out = DType::kBool;
   Broadcast bc = binary_broadcast(spec, &out);
@@ -54,6 +58,11 @@ std::unique_ptr<plan::Kernel> compare(const KernelSpec& spec, bool allow_bool) {
       return std::make_unique<BinaryKernel<int32_t, uint8_t, Op<int32_t>>>(std::move(bc));
     case DType::kInt64:
       return std::make_unique<BinaryKernel<int64_t, uint8_t, Op<int64_t>>>(std::move(bc));
+    case DType::kFloat64:
+      return std::make_unique<BinaryKernel<double, uint8_t, Op<double>>>(std::move(bc));
+    case DType::kInt8:
+      return std::make_unique<BinaryKernel<int8_t, uint8_t, Op<int8_t>>>(std::move(bc));
+    case DType::kUint8:
     case DType::kBool:
       return std::make_unique<BinaryKernel<uint8_t, uint8_t, Op<uint8_t>>>(std::move(bc));
     default:
@@ -71,17 +80,15 @@ std::unique_ptr<plan::Kernel> logical(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Equal", [](const KernelSpec& s) { return compare<EqualOp>(s, true); });
-  plan::register_kernel("Greater",
-                        [](const KernelSpec& s) { return compare<GreaterOp>(s, false); });
-  plan::register_kernel("Less", [](const KernelSpec& s) { return compare<LessOp>(s, false); });
-  plan::register_kernel("GreaterOrEqual",
-                        [](const KernelSpec& s) { return compare<GreaterEqualOp>(s, false); });
-  plan::register_kernel("LessOrEqual",
-                        [](const KernelSpec& s) { return compare<LessEqualOp>(s, false); });
-  plan::register_kernel("And", logical<AndOp>);
-  plan::register_kernel("Or", logical<OrOp>);
-  plan::register_kernel("Xor", logical<XorOp>);
+  register_op("Equal", [](const KernelSpec& s) { return compare<EqualOp>(s, true); });
+  register_op("Greater", [](const KernelSpec& s) { return compare<GreaterOp>(s, false); });
+  register_op("Less", [](const KernelSpec& s) { return compare<LessOp>(s, false); });
+  register_op("GreaterOrEqual",
+              [](const KernelSpec& s) { return compare<GreaterEqualOp>(s, false); });
+  register_op("LessOrEqual", [](const KernelSpec& s) { return compare<LessEqualOp>(s, false); });
+  register_op("And", logical<AndOp>);
+  register_op("Or", logical<OrOp>);
+  register_op("Xor", logical<XorOp>);
   return true;
 }();
 

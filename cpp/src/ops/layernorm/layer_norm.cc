@@ -122,7 +122,7 @@ std::unique_ptr<plan::Kernel> make_layer_norm(const KernelSpec& spec) {
                                            static_cast<int>(spec.outputs.size()));
 }
 
-const bool kRegistered = plan::register_kernel("LayerNormalization", make_layer_norm);
+const bool kRegistered = register_op("LayerNormalization", make_layer_norm);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -44,7 +44,7 @@ std::unique_ptr<plan::Kernel> make_concat(const KernelSpec& spec) {
   return std::make_unique<StridedCopyKernel>(std::move(steps));
 }
 
-const bool kRegistered = plan::register_kernel("Concat", make_concat);
+const bool kRegistered = register_op("Concat", make_concat);
 
 }  // namespace
 }  // namespace fastinfer::ops

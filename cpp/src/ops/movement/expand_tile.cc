@@ -60,8 +60,8 @@ std::unique_ptr<plan::Kernel> make_tile(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Expand", make_expand);
-  plan::register_kernel("Tile", make_tile);
+  register_op("Expand", make_expand);
+  register_op("Tile", make_tile);
   return true;
 }();
 

@@ -93,7 +93,7 @@ std::unique_ptr<plan::Kernel> make_gather(const KernelSpec& spec) {
   return build(static_cast<int64_t*>(nullptr));
 }
 
-const bool kRegistered = plan::register_kernel("Gather", make_gather);
+const bool kRegistered = register_op("Gather", make_gather);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -66,9 +66,10 @@ std::unique_ptr<plan::Kernel> make_flatten(const KernelSpec& spec) {
          "axis " + std::to_string(axis) + " is out of range for rank " + std::to_string(rank));
   }
   if (axis < 0) axis += rank;
-  int64_t outer = 1;
+  int64_t outer = 1, inner = 1;  // products, not numel / outer: a 0 dim may be on either side
   for (int64_t d = 0; d < axis; ++d) outer *= in[d];
-  return copy_to(spec, {outer, numel(in) / std::max<int64_t>(outer, 1) * (outer == 0 ? 0 : 1)});
+  for (int64_t d = axis; d < rank; ++d) inner *= in[d];
+  return copy_to(spec, {outer, inner});
 }
 
 // Axes from the constant input `i` (opset >= 13) or the 'axes' attribute (older opsets).
@@ -126,11 +127,11 @@ std::unique_ptr<plan::Kernel> make_unsqueeze(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Identity", make_identity);
-  plan::register_kernel("Reshape", make_reshape);
-  plan::register_kernel("Flatten", make_flatten);
-  plan::register_kernel("Squeeze", make_squeeze);
-  plan::register_kernel("Unsqueeze", make_unsqueeze);
+  register_op("Identity", make_identity);
+  register_op("Reshape", make_reshape);
+  register_op("Flatten", make_flatten);
+  register_op("Squeeze", make_squeeze);
+  register_op("Unsqueeze", make_unsqueeze);
   return true;
 }();
 

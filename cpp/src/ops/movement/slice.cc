@@ -74,7 +74,7 @@ std::unique_ptr<plan::Kernel> make_slice(const KernelSpec& spec) {
   return std::make_unique<StridedCopyKernel>(std::move(copy));
 }
 
-const bool kRegistered = plan::register_kernel("Slice", make_slice);
+const bool kRegistered = register_op("Slice", make_slice);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -62,7 +62,7 @@ std::unique_ptr<plan::Kernel> make_split(const KernelSpec& spec) {
   return std::make_unique<StridedCopyKernel>(std::move(steps));
 }
 
-const bool kRegistered = plan::register_kernel("Split", make_split);
+const bool kRegistered = register_op("Split", make_split);
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -50,7 +50,7 @@ std::unique_ptr<plan::Kernel> make_transpose(const KernelSpec& spec) {
       StridedCopy(elem, shape, src_strides, 0, StridedCopy::contiguous_strides(shape), 0));
 }
 
-const bool kRegistered = plan::register_kernel("Transpose", make_transpose);
+const bool kRegistered = register_op("Transpose", make_transpose);
 
 }  // namespace
 }  // namespace fastinfer::ops

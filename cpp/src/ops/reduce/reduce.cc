@@ -14,6 +14,7 @@
 #include <cstdint>
 #include <limits>
 #include <memory>
+#include <type_traits>
 #include <vector>
 
 #include "ops/common/copy_kernel.h"
@@ -26,7 +27,13 @@ namespace {
 template <class T>
 struct SumR {
   static T init() { return T(0); }
-  static T add(T a, T x) { return a + x; }
+  static T add(T a, T x) {
+    if constexpr (std::is_integral_v<T>) {  // wraps like Add instead of signed overflow UB
+      using U = std::make_unsigned_t<T>;
+      return static_cast<T>(static_cast<U>(a) + static_cast<U>(x));
+    }
+    return a + x;
+  }
   static T finish(T a, int64_t) { return a; }
 };
 template <class T>
@@ -52,6 +59,21 @@ struct MinR {
   }
   static T add(T a, T x) { return (x < a || x != x) ? x : a; }
   static T finish(T a, int64_t) { return a; }
+};
+
+// bool (one byte, 0 or 1; opset 20): ReduceMax is "any", ReduceMin is "all"; the empty
+// set gives false and true.
+template <class>
+struct AnyR {
+  static uint8_t init() { return 0; }
+  static uint8_t add(uint8_t a, uint8_t x) { return a | (x != 0); }
+  static uint8_t finish(uint8_t a, int64_t) { return a; }
+};
+template <class>
+struct AllR {
+  static uint8_t init() { return 1; }
+  static uint8_t add(uint8_t a, uint8_t x) { return a & (x != 0); }
+  static uint8_t finish(uint8_t a, int64_t) { return a; }
 };
 
 struct Layout {
@@ -192,10 +214,12 @@ Layout make_layout(const std::vector<int64_t>& shape, const std::vector<bool>& r
   return l;
 }
 
-template <template <class> class R>
-std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
+template <template <class> class R, template <class> class BoolR = R>
+std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints, bool bools = false) {
   check_arity(spec, 1, 2, 1, 1);
-  if (ints) {
+  if (bools) {
+    check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64, DType::kBool});
+  } else if (ints) {
     check_dtype(spec, 0, {DType::kFloat32, DType::kInt32, DType::kInt64});
   } else {
     check_dtype(spec, 0, {DType::kFloat32});
@@ -234,20 +258,20 @@ std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec, bool ints) {
       return std::make_unique<ReduceKernel<int32_t, R<int32_t>>>(std::move(layout));
     case DType::kInt64:
       return std::make_unique<ReduceKernel<int64_t, R<int64_t>>>(std::move(layout));
+    case DType::kBool:
+      return std::make_unique<ReduceKernel<uint8_t, BoolR<uint8_t>>>(std::move(layout));
     default:
       return std::make_unique<ReduceKernel<float, R<float>>>(std::move(layout));
   }
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("ReduceSum",
-                        [](const KernelSpec& s) { return make_reduce<SumR>(s, true); });
-  plan::register_kernel("ReduceMean",
-                        [](const KernelSpec& s) { return make_reduce<MeanR>(s, false); });
-  plan::register_kernel("ReduceMax",
-                        [](const KernelSpec& s) { return make_reduce<MaxR>(s, true); });
-  plan::register_kernel("ReduceMin",
-                        [](const KernelSpec& s) { return make_reduce<MinR>(s, true); });
+  register_op("ReduceSum", [](const KernelSpec& s) { return make_reduce<SumR>(s, true); });
+  register_op("ReduceMean", [](const KernelSpec& s) { return make_reduce<MeanR>(s, false); });
+  register_op("ReduceMax",
+              [](const KernelSpec& s) { return make_reduce<MaxR, AnyR>(s, true, true); });
+  register_op("ReduceMin",
+              [](const KernelSpec& s) { return make_reduce<MinR, AllR>(s, true, true); });
   return true;
 }();
 

@@ -105,8 +105,8 @@ std::unique_ptr<plan::Kernel> make_softmax(const KernelSpec& spec) {
 }
 
 const bool kRegistered = [] {
-  plan::register_kernel("Softmax", make_softmax<false>);
-  plan::register_kernel("LogSoftmax", make_softmax<true>);
+  register_op("Softmax", make_softmax<false>);
+  register_op("LogSoftmax", make_softmax<true>);
   return true;
 }();
 

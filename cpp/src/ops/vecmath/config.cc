@@ -9,6 +9,8 @@ const FloatMath& float_math() {
     case Isa::kAvx512:
     case Isa::kAvx512Vnni:
       return detail::kFloatMathAvx512;
+    case Isa::kAvx2:
+      return detail::kFloatMathAvx2;
 #endif
     default:
       return detail::kFloatMathRef;

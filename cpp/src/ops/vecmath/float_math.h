@@ -1,8 +1,7 @@
 // Array math for the float32 unary ops and Softmax, one implementation per ISA: the scalar
-// reference (libm) and AVX-512. Each is accurate to about 1e-7 relative (a few ulp) and
-// passes NaN through. The table is looked up at every call from active_isa(), so tests
-// can force each path in turn; there is no AVX2 variant yet (AVX2 machines use the
-// reference path).
+// reference (libm), AVX2 and AVX-512. Each is accurate to better than 1e-6 relative (a few
+// ulp; Relu and Sqrt exactly) and passes NaN through. The table is looked up at every call
+// from active_isa(), so tests can force each path in turn.
 #pragma once
 
 #include <cstdint>
@@ -15,6 +14,11 @@ struct FloatMath {
   void (*erf)(const float* x, float* y, int64_t n);
   void (*gelu)(const float* x, float* y, int64_t n);  // exact (erf) form
   void (*sigmoid)(const float* x, float* y, int64_t n);
+  void (*tanh)(const float* x, float* y, int64_t n);
+  // Exact ops, here because without -ffast-math / -fno-math-errno the compiler keeps
+  // scalar branches (Relu's NaN rule, sqrt's errno) instead of vectorising the loops.
+  void (*relu)(const float* x, float* y, int64_t n);
+  void (*sqrt)(const float* x, float* y, int64_t n);
   // y[i] = exp(x[i] - shift); returns the sum of y. x and y may alias.
   float (*exp_shift_sum)(const float* x, float* y, int64_t n, float shift);
 };
@@ -24,6 +28,7 @@ const FloatMath& float_math();  // for the active ISA
 namespace detail {
 extern const FloatMath kFloatMathRef;
 #if FASTINFER_X86
+extern const FloatMath kFloatMathAvx2;
 extern const FloatMath kFloatMathAvx512;
 #endif
 }  // namespace detail
