@@ -24,12 +24,14 @@ namespace detail {
 void im2col_panel_s1_avx512(const float* in, int64_t channels, const Window2d& g, int64_t q0,
                             int64_t q1, float* panel);
 
-// Direct convolution, stride 1, no dilation, of one image and group, on a zero-padded copy
-// of its input: xp holds channels of (hp x wp) with hp = out_h + kh - 1, wp = out_w + kw - 1,
-// followed by at least 64 readable floats. Output pixel (oy, ox) is flat position
-// oy * wp + ox of the padded grid, and tap kk = (c, ky, kx) reads xp at that position plus
-// offs[kk] = c * hp * wp + ky * wp + kx, so each 32 flat positions are one GEMM panel read
-// in place; positions with ox >= out_w are computed and dropped.
+// Direct convolution, no dilation, of one image and group, on a zero-padded copy of its
+// input: for stride 1 xp holds channels of (hp x wp) with hp = out_h + kh - 1,
+// wp = out_w + kw - 1 (a stride s input is split into its s x s phases first, each such a
+// plane, see ConvKernel::run_direct), followed by at least 64 readable floats. Output
+// pixel (oy, ox) is flat position oy * wp + ox of the padded grid, and tap kk = (c, ky, kx)
+// reads xp at that position plus offs[kk] (stride 1: c * hp * wp + ky * wp + kx), so each
+// 32 flat positions are one GEMM panel read in place; positions with ox >= out_w are
+// computed and dropped.
 struct DirectConvArgs {
   const float* xp;
   const int32_t* offs;  // k entries
