@@ -86,6 +86,17 @@ def test_max_pool(isa, rng, x_shape, attrs):
     np.testing.assert_array_equal(got[1], want[1])
 
 
+@pytest.mark.parametrize("x_shape", [(2, 3, 10, 18), (1, 2, 9, 11), (1, 1, 4, 6)])
+def test_max_pool_2x2_stride2_values_only(isa, rng, x_shape):
+    # Y alone takes the no-padding fast path (vectorised rows for 2x2 stride 2); widths
+    # cover whole vectors of 4 outputs, a scalar tail and an odd column dropped by floor.
+    x = randn(rng, *x_shape)
+    attrs = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    (want,) = ort_reference("MaxPool", [x], **attrs)
+    (got,) = run_node("MaxPool", [(x, False)], [want.shape], attrs)
+    np.testing.assert_array_equal(got, want)
+
+
 def test_max_pool_dilation(rng):
     x = randn(rng, 2, 3, 11, 10)
     attrs = {"kernel_shape": [3, 3], "dilations": [2, 2], "pads": [1, 1, 1, 1]}
