@@ -70,40 +70,48 @@ namespace {
 
 constexpr int kMr = 12;
 
-// Rows [0, MR) of one weight tile against 32 consecutive flat pixels starting at xq: the
-// B row of tap kk is xq + offs[kk] in the padded input, read unaligned.
-template <int MR>
+// Rows [0, MR) of one weight tile against 16 * NV consecutive flat pixels starting at xq:
+// the B row of tap kk is xq + offs[kk] in the padded input, read unaligned. NV = 1 serves
+// a last block of at most 16 pixels (small planes: an 8x8 output is 78 flat positions,
+// and a second full vector there would be a sixth of the layer's work, all dropped).
+template <int MR, int NV>
 void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* xq, float* ts) {
-  __m512 acc[MR][2];
+  __m512 acc[MR][NV];
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = xq + offs[kk];
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    __m512 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512 wv = _mm512_set1_ps(wt[kk * kMr + r]);
-      acc[r][0] = _mm512_fmadd_ps(wv, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(wv, b1, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
     }
   }
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
-    _mm512_store_ps(ts + r * 32, acc[r][0]);
-    _mm512_store_ps(ts + r * 32 + 16, acc[r][1]);
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) _mm512_store_ps(ts + r * 32 + 16 * v, acc[r][v]);
   }
 }
 
 using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, float*);
-template <int... R>
+template <int NV, int... R>
 struct Tiles {
-  static constexpr TileFn fns[] = {nullptr, &direct_tile<R>...};
+  static constexpr TileFn fns[] = {nullptr, &direct_tile<R, NV>...};
 };
 
 }  // namespace
 
 void conv_direct_s1_avx512(const DirectConvArgs& a) {
-  using Table = Tiles<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using Table = Tiles<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using HalfTable = Tiles<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   // Rows are read 16 lanes at a time from any lane, so the last one may run 16 past its end.
   alignas(64) float ts[kMr * 32 + 16];
   struct Segment {
@@ -125,9 +133,10 @@ void conv_direct_s1_avx512(const DirectConvArgs& a) {
       segs[n_segs++] = {p - q, len, oy * a.out_w + ox};
       p += len;
     }
+    const TileFn* fns = std::min(q + 32, flat_end) - q <= 16 ? HalfTable::fns : Table::fns;
     for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
       const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
-      Table::fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, ts);
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, ts);
       for (int64_t r = 0; r < rows; ++r) {
         const int64_t m = m0 + r;
         const __m512 bias = _mm512_set1_ps(a.bias ? a.bias[m] : 0.0f);
