@@ -10,10 +10,6 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "fastinfer/aligned_buffer.h"
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_f32.h"
@@ -169,46 +165,14 @@ class ConvKernel final : public plan::Kernel {
     const int64_t chan = ph.count_h * ph.count_w * pp;
     float* xp = pad_scratch(planes * chan + 64);
     std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
-    const int64_t sh = g.h.stride, sw = g.w.stride;
     parallel_for(
         planes * ph.count_h * ph.count_w,
         [&](int64_t t) {
           const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
           const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
-          const float* src = x + p * g.h.in * g.w.in;
-          float* dst = xp + p * chan + phase * pp;
-          // Columns j whose source ix = j * sw + px - pad_begin lies in [0, w.in).
-          const int64_t off = g.w.pad_begin - px;
-          const int64_t j_lo = std::clamp<int64_t>(off > 0 ? ceil_div(off, sw) : 0, 0, wp);
-          const int64_t j_hi =
-              std::clamp<int64_t>(g.w.in + off > 0 ? ceil_div(g.w.in + off, sw) : 0, j_lo, wp);
-          for (int64_t r = 0; r < ph.hp; ++r) {
-            float* d = dst + r * wp;
-            const int64_t iy = r * sh + py - g.h.pad_begin;
-            if (iy < 0 || iy >= g.h.in) {
-              std::fill(d, d + wp, 0.0f);
-              continue;
-            }
-            const float* s = src + iy * g.w.in - off;
-            std::fill(d, d + j_lo, 0.0f);
-            if (sw == 1) {
-              std::copy(s + j_lo, s + j_hi, d + j_lo);
-            } else {
-              int64_t j = j_lo;
-#if defined(__SSE2__)
-              // Stride 2 (the common case): 4 columns from 8 loaded, even lanes kept; the
-              // scalar gather took as long as the conv on it. Loads stay inside the row.
-              if (sw == 2) {
-                for (; j + 4 <= j_hi && 2 * j + 8 - off <= g.w.in; j += 4) {
-                  const __m128 lo = _mm_loadu_ps(s + 2 * j), hi = _mm_loadu_ps(s + 2 * j + 4);
-                  _mm_storeu_ps(d + j, _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0)));
-                }
-              }
-#endif
-              for (; j < j_hi; ++j) d[j] = s[j * sw];
-            }
-            std::fill(d + j_hi, d + wp, 0.0f);
-          }
+          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
+                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
+                                   xp + p * chan + phase * pp);
         },
         static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
     const int64_t flat = (g.h.out - 1) * wp + g.w.out;

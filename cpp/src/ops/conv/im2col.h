@@ -46,6 +46,11 @@ struct DirectConvArgs {
   float* y;  // m planes of out_plane
 };
 void conv_direct_s1_avx512(const DirectConvArgs& a);
+
+// One phase plane of the direct conv's input (hp x wp): dst[r * wp + j] = the input pixel
+// (r * sh + row0, j * sw + col0) of src (in_h x in_w), 0 outside it.
+void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                      int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst);
 #endif
 }  // namespace detail
 
