@@ -38,6 +38,14 @@ CONV_CASES = [
     ((2, 3, 33, 33), 16, (3, 3), {"pads": [1, 1, 1, 1]}),
     ((1, 6, 5, 9), 13, (2, 4), {}),
     ((1, 8, 6, 6), 12, (1, 1), {"pads": [1, 0, 0, 1]}),
+    # output width a multiple of 8 (the row-run direct path): two rows per vector with an
+    # 8-pixel tail, 16-wide rows with a 16-pixel tail, runs of one vector in two rows,
+    # strided (phase-split input) 3x3 and 1x1
+    ((2, 6, 5, 8), 14, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 4, 3, 16), 7, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 5, 6, 24), 9, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 8, 15, 16), 20, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 8, 16, 16), 16, (1, 1), {"strides": [2, 2]}),
 ]
 
 

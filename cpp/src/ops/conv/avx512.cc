@@ -182,6 +182,95 @@ void conv_direct_s1_avx512(const DirectConvArgs& a) {
   }
 }
 
+namespace {
+
+// Rows [0, MR) of one weight tile against 16 * NV output pixels that are whole 8-pixel runs
+// of output rows (out_w % 8 == 0): run h of the block starts at padded position base[h],
+// so tap kk reads base[h] + offs[kk]. SPLIT: each vector is two runs from different rows
+// (out_w == 8), joined by an insert; else one 16-pixel run. Output is dense, so no lane is
+// wasted and the epilogue stores rows as they are.
+template <int MR, int NV, bool SPLIT>
+void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* const* base, int64_t n,
+               const float* bias, const float* res, float* y, int64_t out_plane, bool relu) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const int64_t off = offs[kk];
+    __m512 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      if constexpr (SPLIT) {
+        bv[v] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(base[2 * v] + off)),
+                                   _mm256_loadu_ps(base[2 * v + 1] + off), 1);
+      } else {
+        bv[v] = _mm512_loadu_ps(base[2 * v] + off);
+      }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 wv = _mm512_set1_ps(wt[kk * kMr + r]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      const int64_t lanes = std::min<int64_t>(16, n - 16 * v);
+      if (lanes <= 0) continue;
+      const __mmask16 mask = static_cast<__mmask16>((1u << lanes) - 1);
+      const int64_t o = r * out_plane + 16 * v;
+      __m512 val = _mm512_add_ps(acc[r][v], b);
+      if (res) val = _mm512_add_ps(val, _mm512_maskz_loadu_ps(mask, res + o));
+      // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
+      if (relu) val = _mm512_max_ps(zero, val);
+      _mm512_mask_storeu_ps(y + o, mask, val);
+    }
+  }
+}
+
+using RowsFn = void (*)(const float*, const int32_t*, int64_t, const float* const*, int64_t,
+                        const float*, const float*, float*, int64_t, bool);
+template <int NV, bool SPLIT, int... R>
+struct RowsTiles {
+  static constexpr RowsFn fns[] = {nullptr, &rows_tile<R, NV, SPLIT>...};
+};
+
+}  // namespace
+
+void conv_direct_rows_avx512(const DirectConvArgs& a) {
+  using T2 = RowsTiles<2, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using T1 = RowsTiles<1, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using S2 = RowsTiles<2, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using S1 = RowsTiles<1, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  const bool split = a.out_w % 16 != 0;
+  for (int64_t q = a.q_begin; q < a.q_end; q += 32) {
+    const int64_t n = std::min<int64_t>(32, a.q_end - q);
+    // Start of each 8-pixel run in the padded grid (vector v reads runs 2v and 2v + 1, or
+    // one 16-pixel run from 2v); runs past the block repeat its last (read, never stored).
+    const float* base[4];
+    for (int h = 0; h < 4; ++h) {
+      const int64_t p = q + 8 * std::min<int64_t>(h, (n - 1) / 8);
+      const int64_t oy = p / a.out_w, ox = p - oy * a.out_w;
+      base[h] = a.xp + oy * a.wp + ox;
+    }
+    const RowsFn* fns = n <= 16 ? (split ? S1::fns : T1::fns) : (split ? S2::fns : T2::fns);
+    for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
+      const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, base, n, a.bias ? a.bias + m0 : nullptr,
+                a.res ? a.res + m0 * a.out_plane + q : nullptr, a.y + m0 * a.out_plane + q,
+                a.out_plane, a.relu);
+    }
+  }
+}
+
 // Why vector code: rows here are 10 to 70 floats, where per-row fill/copy library calls
 // and the scalar stride-2 gather made this copy ~15% of the network's time. Masked loads
 // do not touch masked-off lanes, so lanes outside the input read nothing and come out 0.

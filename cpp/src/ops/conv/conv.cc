@@ -175,7 +175,9 @@ class ConvKernel final : public plan::Kernel {
                                    xp + p * chan + phase * pp);
         },
         static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
-    const int64_t flat = (g.h.out - 1) * wp + g.w.out;
+    // Rows of whole 8-pixel runs: blocks of output pixels, else of flat positions.
+    const bool rows = g.w.out % 8 == 0;
+    const int64_t flat = rows ? out_plane : (g.h.out - 1) * wp + g.w.out;
     const int64_t panels = ceil_div(flat, f32::kPanelWidth);
     const int64_t macs = batch * out_c * k * out_plane;
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
@@ -206,7 +208,11 @@ class ConvKernel final : public plan::Kernel {
           a.res = res ? res + ng * mg * out_plane : nullptr;
           a.relu = act == Activation::kRelu;
           a.y = y + ng * mg * out_plane;
-          detail::conv_direct_s1_avx512(a);
+          if (rows) {
+            detail::conv_direct_rows_avx512(a);
+          } else {
+            detail::conv_direct_s1_avx512(a);
+          }
         },
         threads);
   }

@@ -47,6 +47,11 @@ struct DirectConvArgs {
 };
 void conv_direct_s1_avx512(const DirectConvArgs& a);
 
+// The same for out_w % 8 == 0 with q_begin, q_end counting output pixels (not flat
+// positions): each 8 outputs of a row are contiguous in the padded grid, so no lane
+// computes a padding column (a 8x8 output is 64 lanes instead of 80).
+void conv_direct_rows_avx512(const DirectConvArgs& a);
+
 // One phase plane of the direct conv's input (hp x wp): dst[r * wp + j] = the input pixel
 // (r * sh + row0, j * sw + col0) of src (in_h x in_w), 0 outside it.
 void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
