@@ -38,6 +38,16 @@ CONV_CASES = [
     ((2, 3, 33, 33), 16, (3, 3), {"pads": [1, 1, 1, 1]}),
     ((1, 6, 5, 9), 13, (2, 4), {}),
     ((1, 8, 6, 6), 12, (1, 1), {"pads": [1, 0, 0, 1]}),
+    # output width a multiple of 8 (the row-run direct path): two rows per vector with an
+    # 8-pixel tail, 16-wide rows with a 16-pixel tail, runs of one vector in two rows,
+    # strided (phase-split input) 3x3 and 1x1
+    ((2, 6, 5, 8), 14, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 4, 3, 16), 7, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 5, 6, 24), 9, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 8, 15, 16), 20, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 8, 16, 16), 16, (1, 1), {"strides": [2, 2]}),
+    # stride 3: the phase split's gather path
+    ((1, 4, 14, 13), 5, (3, 3), {"strides": [3, 3], "pads": [1, 2, 0, 1]}),
 ]
 
 
@@ -84,6 +94,17 @@ def test_max_pool(isa, rng, x_shape, attrs):
     got = run_node("MaxPool", [(x, False)], [want[0].shape] * 2, attrs, out_dtypes=[1, I64])
     np.testing.assert_allclose(got[0], want[0], rtol=RTOL, atol=ATOL)
     np.testing.assert_array_equal(got[1], want[1])
+
+
+@pytest.mark.parametrize("x_shape", [(2, 3, 10, 18), (1, 2, 9, 11), (1, 1, 4, 6)])
+def test_max_pool_2x2_stride2_values_only(isa, rng, x_shape):
+    # Y alone takes the no-padding fast path (vectorised rows for 2x2 stride 2); widths
+    # cover whole vectors of 4 outputs, a scalar tail and an odd column dropped by floor.
+    x = randn(rng, *x_shape)
+    attrs = {"kernel_shape": [2, 2], "strides": [2, 2]}
+    (want,) = ort_reference("MaxPool", [x], **attrs)
+    (got,) = run_node("MaxPool", [(x, False)], [want.shape], attrs)
+    np.testing.assert_array_equal(got, want)
 
 
 def test_max_pool_dilation(rng):

@@ -70,82 +70,251 @@ namespace {
 
 constexpr int kMr = 12;
 
-// Rows [0, MR) of one weight tile against 32 consecutive flat pixels starting at xq: the
-// B row of tap kk is xq + offs[kk] in the padded input, read unaligned.
-template <int MR>
-void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* xq, float* ts) {
-  __m512 acc[MR][2];
+// Where one block of 32 flat positions goes: per 16-lane vector the lanes that are output
+// pixels (ox < out_w), the output index of its first such lane, and how many there are.
+// Output pixels are in flat order, so a vector's valid lanes are consecutive outputs: the
+// epilogue compresses them in a register and stores them with one masked store (and
+// expands the residual the same way), instead of spilling the tile and copying it out
+// segment by segment, which cost a fifth of the conv time.
+struct BlockOut {
+  __mmask16 lanes[2];
+  __mmask16 dense[2];  // the low popcount(lanes[v]) bits
+  int64_t o[2];
+  const float* bias;  // this tile's rows, or null
+  const float* res;   // plane of the tile's row 0, or null
+  float* y;           // plane of the tile's row 0
+  int64_t out_plane;
+  bool relu;
+};
+
+// Rows [0, MR) of one weight tile against 16 * NV consecutive flat pixels starting at xq:
+// the B row of tap kk is xq + offs[kk] in the padded input, read unaligned. NV = 1 serves
+// a last block of at most 16 pixels (small planes: an 8x8 output is 78 flat positions,
+// and a second full vector there would be a sixth of the layer's work, all dropped).
+template <int MR, int NV>
+void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* xq,
+                 const BlockOut& e) {
+  __m512 acc[MR][NV];
 #pragma GCC unroll 16
-  for (int r = 0; r < MR; ++r) acc[r][0] = acc[r][1] = _mm512_setzero_ps();
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = xq + offs[kk];
-    const __m512 b0 = _mm512_loadu_ps(b), b1 = _mm512_loadu_ps(b + 16);
+    __m512 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
 #pragma GCC unroll 16
     for (int r = 0; r < MR; ++r) {
       const __m512 wv = _mm512_set1_ps(wt[kk * kMr + r]);
-      acc[r][0] = _mm512_fmadd_ps(wv, b0, acc[r][0]);
-      acc[r][1] = _mm512_fmadd_ps(wv, b1, acc[r][1]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
     }
   }
+  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
-    _mm512_store_ps(ts + r * 32, acc[r][0]);
-    _mm512_store_ps(ts + r * 32 + 16, acc[r][1]);
+    const __m512 bias = _mm512_set1_ps(e.bias ? e.bias[r] : 0.0f);
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      if (!e.lanes[v]) continue;
+      const int64_t o = r * e.out_plane + e.o[v];
+      __m512 val = _mm512_add_ps(acc[r][v], bias);
+      if (e.res) {
+        val = _mm512_add_ps(
+            val, _mm512_maskz_expand_ps(e.lanes[v], _mm512_maskz_loadu_ps(e.dense[v], e.res + o)));
+      }
+      // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
+      if (e.relu) val = _mm512_max_ps(zero, val);
+      _mm512_mask_storeu_ps(e.y + o, e.dense[v], _mm512_maskz_compress_ps(e.lanes[v], val));
+    }
   }
 }
 
-using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, float*);
-template <int... R>
+using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, const BlockOut&);
+template <int NV, int... R>
 struct Tiles {
-  static constexpr TileFn fns[] = {nullptr, &direct_tile<R>...};
+  static constexpr TileFn fns[] = {nullptr, &direct_tile<R, NV>...};
 };
 
 }  // namespace
 
 void conv_direct_s1_avx512(const DirectConvArgs& a) {
-  using Table = Tiles<1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
-  // Rows are read 16 lanes at a time from any lane, so the last one may run 16 past its end.
-  alignas(64) float ts[kMr * 32 + 16];
-  struct Segment {
-    int64_t lane, len, o;
-  };
-  Segment segs[32];
-  const __m512 zero = _mm512_setzero_ps();
+  using Table = Tiles<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using HalfTable = Tiles<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   const int64_t flat_end = (a.out_h - 1) * a.wp + a.out_w;
+  BlockOut e;
+  e.out_plane = a.out_plane;
+  e.relu = a.relu;
   for (int64_t q = a.q_begin; q < a.q_end; q += 32) {
-    // Output pixels among the flat positions [q, q + 32): one segment per output row.
-    int64_t n_segs = 0;
-    for (int64_t p = q; p < std::min(q + 32, flat_end);) {
+    // Output pixels among the flat positions [q, end): runs of output rows.
+    const int64_t end = std::min(q + 32, flat_end);
+    uint64_t valid = 0;
+    int64_t o0 = -1;
+    for (int64_t p = q; p < end;) {
       const int64_t oy = p / a.wp, ox = p - oy * a.wp;
       if (ox >= a.out_w) {
         p += a.wp - ox;
         continue;
       }
-      const int64_t len = std::min(a.out_w - ox, q + 32 - p);
-      segs[n_segs++] = {p - q, len, oy * a.out_w + ox};
+      const int64_t len = std::min(a.out_w - ox, end - p);
+      if (o0 < 0) o0 = oy * a.out_w + ox;
+      valid |= ((uint64_t{1} << len) - 1) << (p - q);
       p += len;
     }
+    if (!valid) continue;  // only padding columns (kernels wider than 32)
+    e.lanes[0] = static_cast<__mmask16>(valid);
+    e.lanes[1] = static_cast<__mmask16>(valid >> 16);
+    const int n0 = __builtin_popcount(e.lanes[0]), n1 = __builtin_popcount(e.lanes[1]);
+    e.dense[0] = static_cast<__mmask16>((1u << n0) - 1);
+    e.dense[1] = static_cast<__mmask16>((1u << n1) - 1);
+    e.o[0] = o0;
+    e.o[1] = o0 + n0;
+    const TileFn* fns = end - q <= 16 ? HalfTable::fns : Table::fns;
     for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
       const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
-      Table::fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, ts);
-      for (int64_t r = 0; r < rows; ++r) {
-        const int64_t m = m0 + r;
-        const __m512 bias = _mm512_set1_ps(a.bias ? a.bias[m] : 0.0f);
-        float* out = a.y + m * a.out_plane;
-        const float* res = a.res ? a.res + m * a.out_plane : nullptr;
-        for (int64_t s = 0; s < n_segs; ++s) {
-          for (int64_t t = 0; t < segs[s].len; t += 16) {
-            const int64_t n = std::min<int64_t>(16, segs[s].len - t);
-            const __mmask16 mask = static_cast<__mmask16>((1u << n) - 1);
-            const int64_t o = segs[s].o + t;
-            __m512 v = _mm512_add_ps(_mm512_loadu_ps(ts + r * 32 + segs[s].lane + t), bias);
-            if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(mask, res + o));
-            // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
-            if (a.relu) v = _mm512_max_ps(zero, v);
-            _mm512_mask_storeu_ps(out + o, mask, v);
-          }
+      e.bias = a.bias ? a.bias + m0 : nullptr;
+      e.res = a.res ? a.res + m0 * a.out_plane : nullptr;
+      e.y = a.y + m0 * a.out_plane;
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, e);
+    }
+  }
+}
+
+namespace {
+
+// Rows [0, MR) of one weight tile against 16 * NV output pixels that are whole 8-pixel runs
+// of output rows (out_w % 8 == 0): run h of the block starts at padded position base[h],
+// so tap kk reads base[h] + offs[kk]. SPLIT: each vector is two runs from different rows
+// (out_w == 8), joined by an insert; else one 16-pixel run. Output is dense, so no lane is
+// wasted and the epilogue stores rows as they are.
+template <int MR, int NV, bool SPLIT>
+void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* const* base, int64_t n,
+               const float* bias, const float* res, float* y, int64_t out_plane, bool relu) {
+  __m512 acc[MR][NV];
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_setzero_ps();
+  }
+  for (int64_t kk = 0; kk < k; ++kk) {
+    const int64_t off = offs[kk];
+    __m512 bv[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      if constexpr (SPLIT) {
+        bv[v] = _mm512_insertf32x8(_mm512_castps256_ps512(_mm256_loadu_ps(base[2 * v] + off)),
+                                   _mm256_loadu_ps(base[2 * v + 1] + off), 1);
+      } else {
+        bv[v] = _mm512_loadu_ps(base[2 * v] + off);
+      }
+    }
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const __m512 wv = _mm512_set1_ps(wt[kk * kMr + r]);
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
+    }
+  }
+  const __m512 zero = _mm512_setzero_ps();
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v) {
+      const int64_t lanes = std::min<int64_t>(16, n - 16 * v);
+      if (lanes <= 0) continue;
+      const __mmask16 mask = static_cast<__mmask16>((1u << lanes) - 1);
+      const int64_t o = r * out_plane + 16 * v;
+      __m512 val = _mm512_add_ps(acc[r][v], b);
+      if (res) val = _mm512_add_ps(val, _mm512_maskz_loadu_ps(mask, res + o));
+      // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
+      if (relu) val = _mm512_max_ps(zero, val);
+      _mm512_mask_storeu_ps(y + o, mask, val);
+    }
+  }
+}
+
+using RowsFn = void (*)(const float*, const int32_t*, int64_t, const float* const*, int64_t,
+                        const float*, const float*, float*, int64_t, bool);
+template <int NV, bool SPLIT, int... R>
+struct RowsTiles {
+  static constexpr RowsFn fns[] = {nullptr, &rows_tile<R, NV, SPLIT>...};
+};
+
+}  // namespace
+
+void conv_direct_rows_avx512(const DirectConvArgs& a) {
+  using T2 = RowsTiles<2, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using T1 = RowsTiles<1, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using S2 = RowsTiles<2, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  using S1 = RowsTiles<1, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
+  const bool split = a.out_w % 16 != 0;
+  for (int64_t q = a.q_begin; q < a.q_end; q += 32) {
+    const int64_t n = std::min<int64_t>(32, a.q_end - q);
+    // Start of each 8-pixel run in the padded grid (vector v reads runs 2v and 2v + 1, or
+    // one 16-pixel run from 2v); runs past the block repeat its last (read, never stored).
+    const float* base[4];
+    for (int h = 0; h < 4; ++h) {
+      const int64_t p = q + 8 * std::min<int64_t>(h, (n - 1) / 8);
+      const int64_t oy = p / a.out_w, ox = p - oy * a.out_w;
+      base[h] = a.xp + oy * a.wp + ox;
+    }
+    const RowsFn* fns = n <= 16 ? (split ? S1::fns : T1::fns) : (split ? S2::fns : T2::fns);
+    for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
+      const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, base, n, a.bias ? a.bias + m0 : nullptr,
+                a.res ? a.res + m0 * a.out_plane + q : nullptr, a.y + m0 * a.out_plane + q,
+                a.out_plane, a.relu);
+    }
+  }
+}
+
+// Why vector code: rows here are 10 to 70 floats, where per-row fill/copy library calls
+// and the scalar stride-2 gather made this copy ~15% of the network's time. Masked loads
+// do not touch masked-off lanes, so lanes outside the input read nothing and come out 0.
+void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                      int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst) {
+  auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
+  // Columns j whose source column j * sw + col0 lies in [0, in_w).
+  const int64_t j_lo = std::min(wp, col0 >= 0 ? int64_t{0} : ceil_div(-col0, sw));
+  const int64_t j_hi =
+      std::clamp<int64_t>(in_w - col0 > 0 ? ceil_div(in_w - col0, sw) : 0, j_lo, wp);
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i steps =
+      _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                         _mm512_set1_epi32(static_cast<int32_t>(sw)));
+  for (int64_t r = 0; r < hp; ++r) {
+    float* d = dst + r * wp;
+    const int64_t iy = r * sh + row0;
+    const bool inside = iy >= 0 && iy < in_h;
+    // Source of column j: s + j * sw (s itself may lie outside the row; only valid lanes
+    // are read).
+    const float* s = src + iy * in_w + col0;
+    for (int64_t j0 = 0; j0 < wp; j0 += 16) {
+      const int64_t n = std::min<int64_t>(16, wp - j0);
+      const __mmask16 store = static_cast<__mmask16>((1u << n) - 1);
+      const int64_t a = inside ? std::clamp<int64_t>(j_lo - j0, 0, n) : 0;
+      const int64_t b = inside ? std::clamp<int64_t>(j_hi - j0, a, n) : 0;
+      __m512 v = zero;
+      if (b > a) {
+        const __mmask16 load = static_cast<__mmask16>(((1u << b) - 1) & ~((1u << a) - 1));
+        if (sw == 1) {
+          v = _mm512_maskz_loadu_ps(load, s + j0);
+        } else if (sw == 2) {
+          // Lanes t in [a, b) read source offsets 2t: all of [2a, 2b - 1) is in the row.
+          const uint64_t m32 = ((uint64_t{1} << (2 * b - 1)) - 1) & ~((uint64_t{1} << (2 * a)) - 1);
+          const __m512 lo = _mm512_maskz_loadu_ps(static_cast<__mmask16>(m32), s + 2 * j0);
+          const __m512 hi =
+              _mm512_maskz_loadu_ps(static_cast<__mmask16>(m32 >> 16), s + 2 * j0 + 16);
+          v = _mm512_permutex2var_ps(lo, even, hi);
+        } else {
+          v = _mm512_mask_i32gather_ps(zero, load, steps, s + j0 * sw, 4);
         }
       }
+      _mm512_mask_storeu_ps(d + j0, store, v);
     }
   }
 }

@@ -24,6 +24,16 @@
 namespace fastinfer::ops {
 namespace {
 
+// The direct path's input layout (see ConvKernel::run_direct): per channel count_h x
+// count_w phase planes of hp x wp; only phases some tap reads are stored.
+struct Phases {
+  int64_t count_h, count_w, hp, wp;
+};
+Phases phases(const Window2d& g) {
+  return {std::min(g.h.stride, g.h.kernel), std::min(g.w.stride, g.w.kernel),
+          g.h.out + (g.h.kernel - 1) / g.h.stride, g.w.out + (g.w.kernel - 1) / g.w.stride};
+}
+
 class ConvKernel final : public plan::Kernel {
  public:
   int64_t batch = 0, in_c = 0, out_c = 0, groups = 1;
@@ -129,8 +139,8 @@ class ConvKernel final : public plan::Kernel {
         threads);
   }
 
-  // Stride-1 path (set up by make_conv): per tap the offset into the padded input, and the
-  // weights in tiles of 12 rows per group. Empty: not eligible.
+  // Direct path (set up by make_conv): per tap the offset into the padded, phase-split input, and
+  // the weights in tiles of 12 rows per group. Empty: not eligible.
   std::vector<int32_t> direct_offs;
   std::vector<float> direct_w;
 
@@ -140,35 +150,34 @@ class ConvKernel final : public plan::Kernel {
 #if FASTINFER_X86
   // Why: for stride 1 every im2col row is a shifted copy of the input, and with few output
   // channels writing those rows cost as much as the GEMM on them. Padding the input once
-  // (1/taps of the im2col traffic) lets the kernel read its B rows in place.
+  // (1/taps of the im2col traffic) lets the kernel read its B rows in place. A stride s
+  // conv is a stride-1 conv on the s x s phases of the padded input (phase (py, px) holds
+  // its pixels (s*i + py, s*j + px)), so those convs copy the input once, split by phase,
+  // and run the same kernel instead of a strided scalar im2col per panel.
   void run_direct(const float* x, float* y, const float* res) const {
     const int64_t cg = in_c / groups, mg = out_c / groups;
     const int64_t k = cg * g.h.kernel * g.w.kernel;
-    const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1, pp = hp * wp;
+    const Phases ph = phases(g);
+    const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
     const int64_t out_plane = g.h.out * g.w.out;
     const int64_t planes = batch * in_c;
-    float* xp = pad_scratch(planes * pp + 64);
-    std::fill(xp + planes * pp, xp + planes * pp + 64, 0.0f);
-    const int64_t row_len = std::min(g.w.in, wp - g.w.pad_begin);
+    // Per input channel its phases, each an (hp x wp) plane.
+    const int64_t chan = ph.count_h * ph.count_w * pp;
+    float* xp = pad_scratch(planes * chan + 64);
+    std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
     parallel_for(
-        planes,
-        [&](int64_t p) {
-          const float* src = x + p * g.h.in * g.w.in;
-          float* dst = xp + p * pp;
-          for (int64_t r = 0; r < hp; ++r) {
-            float* d = dst + r * wp;
-            const int64_t iy = r - g.h.pad_begin;
-            if (iy < 0 || iy >= g.h.in) {
-              std::fill(d, d + wp, 0.0f);
-              continue;
-            }
-            std::fill(d, d + g.w.pad_begin, 0.0f);
-            std::copy(src + iy * g.w.in, src + iy * g.w.in + row_len, d + g.w.pad_begin);
-            std::fill(d + g.w.pad_begin + row_len, d + wp, 0.0f);
-          }
+        planes * ph.count_h * ph.count_w,
+        [&](int64_t t) {
+          const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
+          const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
+          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
+                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
+                                   xp + p * chan + phase * pp);
         },
-        static_cast<int>(std::clamp<int64_t>(planes * pp >> 16, 1, 1 << 20)));
-    const int64_t flat = (g.h.out - 1) * wp + g.w.out;
+        static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
+    // Rows of whole 8-pixel runs: blocks of output pixels, else of flat positions.
+    const bool rows = g.w.out % 8 == 0;
+    const int64_t flat = rows ? out_plane : (g.h.out - 1) * wp + g.w.out;
     const int64_t panels = ceil_div(flat, f32::kPanelWidth);
     const int64_t macs = batch * out_c * k * out_plane;
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
@@ -184,7 +193,7 @@ class ConvKernel final : public plan::Kernel {
         [&](int64_t t) {
           const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
           detail::DirectConvArgs a;
-          a.xp = xp + ng * cg * pp;
+          a.xp = xp + ng * cg * chan;
           a.offs = direct_offs.data();
           a.w_tiles = direct_w.data() + gi * w_group;
           a.m = mg;
@@ -199,7 +208,11 @@ class ConvKernel final : public plan::Kernel {
           a.res = res ? res + ng * mg * out_plane : nullptr;
           a.relu = act == Activation::kRelu;
           a.y = y + ng * mg * out_plane;
-          detail::conv_direct_s1_avx512(a);
+          if (rows) {
+            detail::conv_direct_rows_avx512(a);
+          } else {
+            detail::conv_direct_s1_avx512(a);
+          }
         },
         threads);
   }
@@ -259,21 +272,24 @@ class ConvKernel final : public plan::Kernel {
   mutable std::map<int64_t, std::vector<float>> tiled_;  // nodes are stable: pointers stay valid
 };
 
-// Enables the direct stride-1 path when the window allows it (see run_direct).
+// Enables the direct path when the window allows it (see run_direct).
 void setup_direct(ConvKernel* kern) {
   const Window2d& g = kern->g;
   const int64_t cg = kern->in_c / kern->groups, mg = kern->out_c / kern->groups;
-  const int64_t hp = g.h.out + g.h.kernel - 1, wp = g.w.out + g.w.kernel - 1;
-  const bool ok = cg > 1 && g.h.stride == 1 && g.w.stride == 1 && g.h.dilation == 1 &&
+  const bool ok = cg > 1 && g.h.stride >= 1 && g.w.stride >= 1 && g.h.dilation == 1 &&
                   g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0 &&
-                  (kern->act == Activation::kNone || kern->act == Activation::kRelu) &&
-                  hp * wp * cg < (int64_t{1} << 30);
+                  (kern->act == Activation::kNone || kern->act == Activation::kRelu);
   if (!ok) return;
+  const Phases ph = phases(g);
+  const int64_t pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
+  if (chan * cg >= (int64_t{1} << 30)) return;
   const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
   for (int64_t c = 0; c < cg; ++c) {
     for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
       for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
-        kern->direct_offs.push_back(static_cast<int32_t>(c * hp * wp + ky * wp + kx));
+        const int64_t phase = (ky % g.h.stride) * ph.count_w + kx % g.w.stride;
+        kern->direct_offs.push_back(static_cast<int32_t>(
+            c * chan + phase * pp + ky / g.h.stride * ph.wp + kx / g.w.stride));
       }
     }
   }

@@ -24,12 +24,14 @@ namespace detail {
 void im2col_panel_s1_avx512(const float* in, int64_t channels, const Window2d& g, int64_t q0,
                             int64_t q1, float* panel);
 
-// Direct convolution, stride 1, no dilation, of one image and group, on a zero-padded copy
-// of its input: xp holds channels of (hp x wp) with hp = out_h + kh - 1, wp = out_w + kw - 1,
-// followed by at least 64 readable floats. Output pixel (oy, ox) is flat position
-// oy * wp + ox of the padded grid, and tap kk = (c, ky, kx) reads xp at that position plus
-// offs[kk] = c * hp * wp + ky * wp + kx, so each 32 flat positions are one GEMM panel read
-// in place; positions with ox >= out_w are computed and dropped.
+// Direct convolution, no dilation, of one image and group, on a zero-padded copy of its
+// input: for stride 1 xp holds channels of (hp x wp) with hp = out_h + kh - 1,
+// wp = out_w + kw - 1 (a stride s input is split into its s x s phases first, each such a
+// plane, see ConvKernel::run_direct), followed by at least 64 readable floats. Output
+// pixel (oy, ox) is flat position oy * wp + ox of the padded grid, and tap kk = (c, ky, kx)
+// reads xp at that position plus offs[kk] (stride 1: c * hp * wp + ky * wp + kx), so each
+// 32 flat positions are one GEMM panel read in place; positions with ox >= out_w are
+// computed and dropped.
 struct DirectConvArgs {
   const float* xp;
   const int32_t* offs;  // k entries
@@ -44,6 +46,16 @@ struct DirectConvArgs {
   float* y;  // m planes of out_plane
 };
 void conv_direct_s1_avx512(const DirectConvArgs& a);
+
+// The same for out_w % 8 == 0 with q_begin, q_end counting output pixels (not flat
+// positions): each 8 outputs of a row are contiguous in the padded grid, so no lane
+// computes a padding column (a 8x8 output is 64 lanes instead of 80).
+void conv_direct_rows_avx512(const DirectConvArgs& a);
+
+// One phase plane of the direct conv's input (hp x wp): dst[r * wp + j] = the input pixel
+// (r * sh + row0, j * sw + col0) of src (in_h x in_w), 0 outside it.
+void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                      int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst);
 #endif
 }  // namespace detail
 

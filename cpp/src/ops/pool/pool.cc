@@ -8,6 +8,10 @@
 #include <string>
 #include <vector>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
 #include "ops/conv/window_geometry.h"
@@ -71,6 +75,38 @@ class PoolKernel final : public plan::Kernel {
     }
   }
 
+  // 2x2 stride 2, the common downsampling pool: the compiler does not vectorise the
+  // stride-2 reads of max_row<2, 2>, which left it ~4x slower than a copy. SSE2 (baseline
+  // on x86-64, so no ISA-specific file is needed) splits each row into even and odd
+  // columns; maxps(a, b) is exactly `a > b ? a : b`, taken in max_row's tap order, so NaN
+  // handling is unchanged.
+  static void max_row_2x2s2(const float* src, int64_t in_w, int64_t /*kh*/, int64_t out_w,
+                            float* out) {
+    const float* r0 = src;
+    const float* r1 = src + in_w;
+    int64_t ox = 0;
+#if defined(__SSE2__)
+    for (; ox + 4 <= out_w; ox += 4) {
+      const __m128 a0 = _mm_loadu_ps(r0 + 2 * ox), a1 = _mm_loadu_ps(r0 + 2 * ox + 4);
+      const __m128 b0 = _mm_loadu_ps(r1 + 2 * ox), b1 = _mm_loadu_ps(r1 + 2 * ox + 4);
+      __m128 m = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
+      m = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), m);
+      m = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), m);
+      m = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), m);
+      _mm_storeu_ps(out + ox, m);
+    }
+#endif
+    for (; ox < out_w; ++ox) {
+      const float* p = r0 + 2 * ox;
+      const float* q = r1 + 2 * ox;
+      float m = p[0];
+      m = p[1] > m ? p[1] : m;
+      m = q[0] > m ? q[0] : m;
+      m = q[1] > m ? q[1] : m;
+      out[ox] = m;
+    }
+  }
+
   static void max_row_any(const float* src, int64_t in_w, int64_t kh, int64_t kw, int64_t sw,
                           int64_t out_w, float* out) {
     for (int64_t ox = 0; ox < out_w; ++ox) {
@@ -92,6 +128,7 @@ class PoolKernel final : public plan::Kernel {
     if (w.kernel == 2 && w.stride == 1) row = &max_row<2, 1>;
     if (w.kernel == 3 && w.stride == 2) row = &max_row<3, 2>;
     if (w.kernel == 3 && w.stride == 1) row = &max_row<3, 1>;
+    if (w.kernel == 2 && w.stride == 2 && h.kernel == 2) row = &max_row_2x2s2;
     // A max is ~one instruction per tap: one thread per ~64K taps.
     const int threads = static_cast<int>(
         std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 16, 1, 1 << 20));
