@@ -319,4 +319,32 @@ void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0
   }
 }
 
+void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
+                         int64_t taps, int64_t out_plane, float* panel) {
+  const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);
+  for (int64_t c = 0; c < channels; ++c, x += in_plane) {
+    for (int64_t t = 0; t < taps; ++t, panel += f32::kPanelWidth) {
+      const __m512i iv = _mm512_loadu_si512(idx + t * 16);
+      // Lanes of padding pixels (index -1) and past out_plane are not loaded: zero.
+      const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, _mm512_setzero_si512());
+      const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, iv, x, 4);
+      _mm512_mask_storeu_ps(panel, cols, v);
+    }
+  }
+}
+
+void epilogue_small_avx512(const float* tile, int64_t m, int64_t out_plane, const float* bias,
+                           const float* res, bool relu, float* y) {
+  const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);
+  for (int64_t r = 0; r < m; ++r, tile += f32::kPanelWidth, y += out_plane) {
+    __m512 v = _mm512_maskz_loadu_ps(cols, tile);
+    if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[r]));
+    if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(cols, res + r * out_plane));
+    // max(0, v), not max(v, 0): maxps returns its second operand when one is NaN, and
+    // NaN must pass through a ReLU as in onnxruntime.
+    if (relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+    _mm512_mask_storeu_ps(y, cols, v);
+  }
+}
+
 }  // namespace fastinfer::ops::detail
