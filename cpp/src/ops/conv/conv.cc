@@ -367,9 +367,12 @@ void setup_direct(ConvKernel* kern) {
   const int64_t pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
   if (chan * cg >= (int64_t{1} << 30)) return;
   const int64_t out_plane = g.h.out * g.w.out;
-  // Several images per panel only pay off when there are several images (batch 1 keeps
-  // the direct path, which computes the same 32 columns without the gather).
-  if (kern->groups == 1 && kern->batch >= 2 && 2 * out_plane <= f32::kPanelWidth &&
+  // Several images per panel only pay off when there are several images; at batch 1 the
+  // path still wins for strided convs, whose direct path splits the input into phases
+  // first (the gather reads the input in place), but not for stride 1, where padding the
+  // input once is cheaper than a gather per (c, tap) row.
+  const bool strided = g.h.stride > 1 || g.w.stride > 1;
+  if (kern->groups == 1 && (kern->batch >= 2 || strided) && 2 * out_plane <= f32::kPanelWidth &&
       g.h.in * g.w.in < (int64_t{1} << 30)) {
     for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
       for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
