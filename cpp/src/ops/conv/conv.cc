@@ -150,6 +150,10 @@ class ConvKernel final : public plan::Kernel {
   // patches are packed alone and copied into their column slice, the GEMM writes a tile,
   // and the epilogue (bias, residual, activation) scatters the tile to NCHW.
   void run_images_per_panel(const float* x, float* y, const float* res) const {
+    if (batch == 1) {
+      run_one_small_image(x, y, res);
+      return;
+    }
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
     const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
@@ -207,6 +211,34 @@ class ConvKernel final : public plan::Kernel {
         },
         threads);
   }
+  // Batch 1: no second image to fill the panel's other half, so the patches (k rows of
+  // 16 lanes, zero past out_plane) go to the direct kernel as a grid of out_h x out_w
+  // with no padding columns: its 16-lane tiles then compute only the output pixels,
+  // instead of 32 flat positions of the padded grid for at most 16 outputs.
+  void run_one_small_image(const float* x, float* y, const float* res) const {
+    const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
+    const int64_t k = in_c * g.h.kernel * g.w.kernel;
+    float* panel = panel_scratch(k * f32::kPanelWidth + 64);
+    detail::gather_small_avx512(x, in_c, in_plane, small_idx.data(), g.h.kernel * g.w.kernel, 16,
+                                panel);
+    detail::DirectConvArgs a;
+    a.xp = panel;
+    a.offs = small_offs.data();
+    a.w_tiles = direct_w.data();
+    a.m = out_c;
+    a.k = k;
+    a.wp = g.w.out;
+    a.out_h = g.h.out;
+    a.out_w = g.w.out;
+    a.out_plane = out_plane;
+    a.q_begin = 0;
+    a.q_end = out_plane;
+    a.bias = bias.empty() ? nullptr : bias.data();
+    a.res = res;
+    a.relu = act == Activation::kRelu;
+    a.y = y;
+    detail::conv_direct_s1_avx512(a);
+  }
 #endif
 
   // Direct path (set up by make_conv): per tap the offset into the padded, phase-split input, and
@@ -215,6 +247,7 @@ class ConvKernel final : public plan::Kernel {
   // Small-output path (run_images_per_panel; set up by make_conv): per tap 16 input-plane
   // indices of the output pixels, -1 for padding and past the plane. Empty: not eligible.
   std::vector<int32_t> small_idx;
+  std::vector<int32_t> small_offs;  // batch 1: row kk of the patches at kk * kPanelWidth
   std::vector<float> direct_w;
 
  private:
@@ -367,12 +400,9 @@ void setup_direct(ConvKernel* kern) {
   const int64_t pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
   if (chan * cg >= (int64_t{1} << 30)) return;
   const int64_t out_plane = g.h.out * g.w.out;
-  // Several images per panel only pay off when there are several images; at batch 1 the
-  // path still wins for strided convs, whose direct path splits the input into phases
-  // first (the gather reads the input in place), but not for stride 1, where padding the
-  // input once is cheaper than a gather per (c, tap) row.
-  const bool strided = g.h.stride > 1 || g.w.stride > 1;
-  if (kern->groups == 1 && (kern->batch >= 2 || strided) && 2 * out_plane <= f32::kPanelWidth &&
+  // Output planes of at most 16 pixels: several images per GEMM panel, or at batch 1
+  // one image's patches as a dense grid for the direct kernel (run_images_per_panel).
+  if (kern->groups == 1 && 2 * out_plane <= f32::kPanelWidth &&
       g.h.in * g.w.in < (int64_t{1} << 30)) {
     for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
       for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
@@ -384,6 +414,9 @@ void setup_direct(ConvKernel* kern) {
           kern->small_idx.push_back(in ? static_cast<int32_t>(iy * g.w.in + ix) : -1);
         }
       }
+    }
+    for (int64_t kk = 0; kk < cg * g.h.kernel * g.w.kernel; ++kk) {
+      kern->small_offs.push_back(static_cast<int32_t>(kk * f32::kPanelWidth));
     }
   }
   const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
