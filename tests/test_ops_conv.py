@@ -62,6 +62,9 @@ CONV_CASES = [
     ((1, 16, 6, 6), 13, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
     ((1, 8, 6, 6), 12, (1, 1), {"strides": [2, 2]}),
     ((1, 5, 1, 5), 4, (1, 3), {"pads": [0, 1, 0, 1]}),
+    # input planes of 33..64 floats (two register pairs) and past 64 (memory gathers)
+    ((2, 4, 7, 7), 9, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((2, 4, 11, 11), 5, (3, 3), {"strides": [3, 3]}),
 ]
 
 

@@ -322,11 +322,36 @@ void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0
 void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
                          int64_t taps, int64_t out_plane, float* panel) {
   const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);
+  const __m512i zero_i = _mm512_setzero_si512(), bit5 = _mm512_set1_epi32(32);
+  if (in_plane <= 64) {
+    // Why: a plane of at most 64 floats fits in four registers, and two two-register
+    // permutes (plus a blend on index bit 5) pick a tap's 16 pixels several times faster
+    // than a 16-lane memory gather, which was a third of these convs' time.
+    for (int64_t c = 0; c < channels; ++c, x += in_plane) {
+      __m512 r[4];
+      for (int v = 0; v < 4; ++v) {
+        const int64_t n = std::clamp<int64_t>(in_plane - 16 * v, 0, 16);
+        r[v] = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), x + 16 * v);
+      }
+      for (int64_t t = 0; t < taps; ++t, panel += f32::kPanelWidth) {
+        const __m512i iv = _mm512_loadu_si512(idx + t * 16);
+        // Padding lanes (index -1) come out 0; their all-ones index selects any lane.
+        const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, zero_i);
+        __m512 v = _mm512_permutex2var_ps(r[0], iv, r[1]);
+        if (in_plane > 32) {
+          const __mmask16 hi = _mm512_test_epi32_mask(iv, bit5);
+          v = _mm512_mask_blend_ps(hi, v, _mm512_permutex2var_ps(r[2], iv, r[3]));
+        }
+        _mm512_mask_storeu_ps(panel, cols, _mm512_maskz_mov_ps(valid, v));
+      }
+    }
+    return;
+  }
   for (int64_t c = 0; c < channels; ++c, x += in_plane) {
     for (int64_t t = 0; t < taps; ++t, panel += f32::kPanelWidth) {
       const __m512i iv = _mm512_loadu_si512(idx + t * 16);
       // Lanes of padding pixels (index -1) and past out_plane are not loaded: zero.
-      const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, _mm512_setzero_si512());
+      const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, zero_i);
       const __m512 v = _mm512_mask_i32gather_ps(_mm512_setzero_ps(), valid, iv, x, 4);
       _mm512_mask_storeu_ps(panel, cols, v);
     }
