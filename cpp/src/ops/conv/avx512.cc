@@ -363,6 +363,45 @@ void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0
   }
 }
 
+void pad_phase_pair_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                           int64_t sh, int64_t hp, int64_t wp, float* dst0, float* dst1) {
+  // Output column j of chunk c reads window lane 2j (phase 0) and 2j + 1 (phase 1) of the
+  // 32 source columns from col0 + 32c; a lane is loaded iff its column is in the row.
+  const int64_t chunks = (wp + 15) / 16;
+  __mmask16 store_m[16], lo_m[16], hi_m[16];
+  for (int64_t c = 0; c < chunks; ++c) {
+    store_m[c] = static_cast<__mmask16>((1u << std::min<int64_t>(16, wp - 16 * c)) - 1);
+    const int64_t first = col0 + 32 * c;  // source column of window lane 0
+    const int64_t a = std::clamp<int64_t>(-first, 0, 32);
+    const int64_t b = std::clamp<int64_t>(in_w - first, a, 32);
+    const uint64_t m32 = ((uint64_t{1} << b) - 1) & ~((uint64_t{1} << a) - 1);
+    lo_m[c] = static_cast<__mmask16>(m32);
+    hi_m[c] = static_cast<__mmask16>(m32 >> 16);
+  }
+  const __m512 zero = _mm512_setzero_ps();
+  const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+  for (int64_t r = 0; r < hp; ++r) {
+    float* d0 = dst0 + r * wp;
+    float* d1 = dst1 + r * wp;
+    const int64_t iy = r * sh + row0;
+    if (iy < 0 || iy >= in_h) {
+      for (int64_t c = 0; c < chunks; ++c) {
+        _mm512_mask_storeu_ps(d0 + 16 * c, store_m[c], zero);
+        _mm512_mask_storeu_ps(d1 + 16 * c, store_m[c], zero);
+      }
+      continue;
+    }
+    const float* s = src + iy * in_w + col0;
+    for (int64_t c = 0; c < chunks; ++c) {
+      const __m512 lo = _mm512_maskz_loadu_ps(lo_m[c], s + 32 * c);
+      const __m512 hi = _mm512_maskz_loadu_ps(hi_m[c], s + 32 * c + 16);
+      _mm512_mask_storeu_ps(d0 + 16 * c, store_m[c], _mm512_permutex2var_ps(lo, even, hi));
+      _mm512_mask_storeu_ps(d1 + 16 * c, store_m[c], _mm512_permutex2var_ps(lo, odd, hi));
+    }
+  }
+}
+
 void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
                          int64_t taps, int64_t out_plane, float* panel) {
   const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);

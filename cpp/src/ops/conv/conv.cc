@@ -320,11 +320,22 @@ class ConvKernel final : public plan::Kernel {
     const int64_t chan = ph.count_h * ph.count_w * pp;
     float* xp = pad_scratch(planes * chan + 64);
     std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
+    const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
     parallel_for(
         planes * ph.count_h * ph.count_w,
         [&](int64_t t) {
           const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
           const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
+          if (pair) {
+            // Both column phases of this row phase from one pass over the source rows.
+            if (px == 0) {
+              detail::pad_phase_pair_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in,
+                                            py - g.h.pad_begin, -g.w.pad_begin, g.h.stride, ph.hp,
+                                            wp, xp + p * chan + phase * pp,
+                                            xp + p * chan + (phase + 1) * pp);
+            }
+            return;
+          }
           detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
                                    px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
                                    xp + p * chan + phase * pp);

@@ -64,6 +64,12 @@ void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, con
 void epilogue_small_avx512(const float* tile, int64_t m, int64_t out_plane, const float* bias,
                            const float* res, bool relu, float* y);
 
+// For column stride 2: the column phases 0 and 1 of one row phase at once (dst0 reads
+// source column 2j + col0, dst1 column 2j + col0 + 1), each source row loaded once.
+// wp <= 256.
+void pad_phase_pair_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                           int64_t sh, int64_t hp, int64_t wp, float* dst0, float* dst1);
+
 void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
                       int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst);
 #endif
