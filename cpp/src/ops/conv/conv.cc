@@ -147,8 +147,9 @@ class ConvKernel final : public plan::Kernel {
   // Why: with out_plane <= 16 (e.g. a 4x4 output) one image fills at most half of a
   // 32-column panel, so per-image panels (im2col or direct) spend half the multiply-adds
   // on padding columns. Here one panel holds 32 / out_plane whole images: each image's
-  // patches are packed alone and copied into their column slice, the GEMM writes a tile,
-  // and the epilogue (bias, residual, activation) scatters the tile to NCHW.
+  // patches are picked straight from the unpadded input into its column slice (no padded
+  // or phase-split copy), the GEMM writes a tile, and the epilogue (bias, residual,
+  // activation) scatters the tile to NCHW.
   void run_images_per_panel(const float* x, float* y, const float* res) const {
     if (batch == 1) {
       run_one_small_image(x, y, res);
