@@ -48,6 +48,23 @@ CONV_CASES = [
     ((1, 8, 16, 16), 16, (1, 1), {"strides": [2, 2]}),
     # stride 3: the phase split's gather path
     ((1, 4, 14, 13), 5, (3, 3), {"strides": [3, 3], "pads": [1, 2, 0, 1]}),
+    # output planes of at most 16 pixels with batch > 1 (several images per panel): a
+    # partial last panel (3 images of 16), 9 and 5 pixels, K past one 256-row block,
+    # strided 3x3 and 1x1
+    ((3, 32, 4, 4), 20, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((5, 6, 8, 8), 7, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((4, 3, 3, 3), 13, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((2, 5, 1, 5), 4, (1, 3), {"pads": [0, 1, 0, 1]}),
+    ((7, 8, 8, 8), 16, (1, 1), {"strides": [2, 2]}),
+    # ... and at batch 1 (the patches as a dense grid for the direct kernel): 4x4, 3x3
+    # strided, 5 pixels of a 1-row output
+    ((1, 32, 4, 4), 26, (3, 3), {"pads": [1, 1, 1, 1]}),
+    ((1, 16, 6, 6), 13, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((1, 8, 6, 6), 12, (1, 1), {"strides": [2, 2]}),
+    ((1, 5, 1, 5), 4, (1, 3), {"pads": [0, 1, 0, 1]}),
+    # input planes of 33..64 floats (two register pairs) and past 64 (memory gathers)
+    ((2, 4, 7, 7), 9, (3, 3), {"strides": [2, 2], "pads": [1, 1, 1, 1]}),
+    ((2, 4, 11, 11), 5, (3, 3), {"strides": [3, 3]}),
 ]
 
 

@@ -72,6 +72,10 @@ class ConvKernel final : public plan::Kernel {
       return;
     }
 #if FASTINFER_X86
+    if (!small_idx.empty() && active_isa() >= Isa::kAvx512) {
+      run_images_per_panel(x, y, res);
+      return;
+    }
     if (!direct_offs.empty() && active_isa() >= Isa::kAvx512) {
       run_direct(x, y, res);
       return;
@@ -139,9 +143,112 @@ class ConvKernel final : public plan::Kernel {
         threads);
   }
 
+#if FASTINFER_X86
+  // Why: with out_plane <= 16 (e.g. a 4x4 output) one image fills at most half of a
+  // 32-column panel, so per-image panels (im2col or direct) spend half the multiply-adds
+  // on padding columns. Here one panel holds 32 / out_plane whole images: each image's
+  // patches are picked straight from the unpadded input into its column slice (no padded
+  // or phase-split copy), the GEMM writes a tile, and the epilogue (bias, residual,
+  // activation) scatters the tile to NCHW.
+  void run_images_per_panel(const float* x, float* y, const float* res) const {
+    if (batch == 1) {
+      run_one_small_image(x, y, res);
+      return;
+    }
+    const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
+    const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
+    const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
+    const int64_t k = in_c * g.h.kernel * g.w.kernel;
+    const int64_t per = f32::kPanelWidth / out_plane;  // images per panel
+    const int64_t panels = ceil_div(batch, per);
+    const int64_t taps = g.h.kernel * g.w.kernel;
+    const int64_t k_blocks = ceil_div(k, kKc), kc = ceil_div(k, k_blocks);
+    const int64_t macs = batch * out_c * k * out_plane;
+    // Higher than the GEMM path's bar: a panel here is a whole-layer slice already, and
+    // at batch 2..8 a second thread's wake-up costs about as much as the panel.
+    const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 20, 1, 1 << 20));
+    parallel_for(
+        panels,
+        [&](int64_t p) {
+          const int64_t n0 = p * per, imgs = std::min(per, batch - n0);
+          float* panel = panel_scratch(k * f32::kPanelWidth + out_c * f32::kPanelWidth);
+          float* tile = panel + k * f32::kPanelWidth;
+          for (int64_t i = 0; i < imgs; ++i) {
+            detail::gather_small_avx512(x + (n0 + i) * in_c * in_plane, in_c, in_plane,
+                                        small_idx.data(), taps, out_plane, panel + i * out_plane);
+          }
+          const int64_t nc = imgs * out_plane;
+          if (nc < f32::kPanelWidth) {
+            for (int64_t r = 0; r < k; ++r) {
+              std::fill(panel + r * f32::kPanelWidth + nc, panel + (r + 1) * f32::kPanelWidth,
+                        0.0f);
+            }
+          }
+          for (int64_t k0 = 0; k0 < k; k0 += kc) {
+            f32::detail::PanelArgs a;
+            a.x = w_rows + (gemm.pack_x ? k0 * gemm.mr : k0);
+            a.ldx = gemm.pack_x ? gemm.mr * k : k;
+            a.x_packed = gemm.pack_x;
+            a.b = panel + k0 * f32::kPanelWidth;
+            a.m = out_c;
+            a.kc = std::min(kc, k - k0);
+            a.nc = nc;
+            a.y = tile;
+            a.ldy = f32::kPanelWidth;
+            a.accumulate = k0 > 0;
+            a.last = k0 + a.kc >= k;
+            a.bias = nullptr;
+            a.act = Activation::kNone;
+            a.next_b = nullptr;
+            a.next_kc = 0;
+            gemm.kernel(a);
+          }
+          for (int64_t i = 0; i < imgs; ++i) {
+            detail::epilogue_small_avx512(
+                tile + i * out_plane, out_c, out_plane, bias.empty() ? nullptr : bias.data(),
+                res ? res + (n0 + i) * out_c * out_plane : nullptr, act == Activation::kRelu,
+                y + (n0 + i) * out_c * out_plane);
+          }
+        },
+        threads);
+  }
+  // Batch 1: no second image to fill the panel's other half, so the patches (k rows of
+  // 16 lanes, zero past out_plane) go to the direct kernel as a grid of out_h x out_w
+  // with no padding columns: its 16-lane tiles then compute only the output pixels,
+  // instead of 32 flat positions of the padded grid for at most 16 outputs.
+  void run_one_small_image(const float* x, float* y, const float* res) const {
+    const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
+    const int64_t k = in_c * g.h.kernel * g.w.kernel;
+    float* panel = panel_scratch(k * f32::kPanelWidth + 64);
+    detail::gather_small_avx512(x, in_c, in_plane, small_idx.data(), g.h.kernel * g.w.kernel, 16,
+                                panel);
+    detail::DirectConvArgs a;
+    a.xp = panel;
+    a.offs = small_offs.data();
+    a.w_tiles = direct_w.data();
+    a.m = out_c;
+    a.k = k;
+    a.wp = g.w.out;
+    a.out_h = g.h.out;
+    a.out_w = g.w.out;
+    a.out_plane = out_plane;
+    a.q_begin = 0;
+    a.q_end = out_plane;
+    a.bias = bias.empty() ? nullptr : bias.data();
+    a.res = res;
+    a.relu = act == Activation::kRelu;
+    a.y = y;
+    detail::conv_direct_s1_avx512(a);
+  }
+#endif
+
   // Direct path (set up by make_conv): per tap the offset into the padded, phase-split input, and
   // the weights in tiles of 12 rows per group. Empty: not eligible.
   std::vector<int32_t> direct_offs;
+  // Small-output path (run_images_per_panel; set up by make_conv): per tap 16 input-plane
+  // indices of the output pixels, -1 for padding and past the plane. Empty: not eligible.
+  std::vector<int32_t> small_idx;
+  std::vector<int32_t> small_offs;  // batch 1: row kk of the patches at kk * kPanelWidth
   std::vector<float> direct_w;
 
  private:
@@ -160,21 +267,8 @@ class ConvKernel final : public plan::Kernel {
     const Phases ph = phases(g);
     const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
     const int64_t out_plane = g.h.out * g.w.out;
-    const int64_t planes = batch * in_c;
-    // Per input channel its phases, each an (hp x wp) plane.
     const int64_t chan = ph.count_h * ph.count_w * pp;
-    float* xp = pad_scratch(planes * chan + 64);
-    std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
-    parallel_for(
-        planes * ph.count_h * ph.count_w,
-        [&](int64_t t) {
-          const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
-          const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
-          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
-                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
-                                   xp + p * chan + phase * pp);
-        },
-        static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
+    const float* xp = pad_input(x);
     // Rows of whole 8-pixel runs: blocks of output pixels, else of flat positions.
     const bool rows = g.w.out % 8 == 0;
     const int64_t flat = rows ? out_plane : (g.h.out - 1) * wp + g.w.out;
@@ -215,6 +309,40 @@ class ConvKernel final : public plan::Kernel {
           }
         },
         threads);
+  }
+
+  // The input zero-padded and split by phase: per image and channel count_h x count_w
+  // (hp x wp) planes, followed by 64 zeros (the kernels read past the last plane).
+  const float* pad_input(const float* x) const {
+    const Phases ph = phases(g);
+    const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
+    const int64_t planes = batch * in_c;
+    // Per input channel its phases, each an (hp x wp) plane.
+    const int64_t chan = ph.count_h * ph.count_w * pp;
+    float* xp = pad_scratch(planes * chan + 64);
+    std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
+    const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
+    parallel_for(
+        planes * ph.count_h * ph.count_w,
+        [&](int64_t t) {
+          const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
+          const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
+          if (pair) {
+            // Both column phases of this row phase from one pass over the source rows.
+            if (px == 0) {
+              detail::pad_phase_pair_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in,
+                                            py - g.h.pad_begin, -g.w.pad_begin, g.h.stride, ph.hp,
+                                            wp, xp + p * chan + phase * pp,
+                                            xp + p * chan + (phase + 1) * pp);
+            }
+            return;
+          }
+          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
+                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
+                                   xp + p * chan + phase * pp);
+        },
+        static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
+    return xp;
   }
 
   static float* pad_scratch(int64_t count) {
@@ -283,6 +411,26 @@ void setup_direct(ConvKernel* kern) {
   const Phases ph = phases(g);
   const int64_t pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
   if (chan * cg >= (int64_t{1} << 30)) return;
+  const int64_t out_plane = g.h.out * g.w.out;
+  // Output planes of at most 16 pixels: several images per GEMM panel, or at batch 1
+  // one image's patches as a dense grid for the direct kernel (run_images_per_panel).
+  if (kern->groups == 1 && 2 * out_plane <= f32::kPanelWidth &&
+      g.h.in * g.w.in < (int64_t{1} << 30)) {
+    for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
+      for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
+        for (int64_t q = 0; q < 16; ++q) {
+          const int64_t oy = q / g.w.out, ox = q % g.w.out;
+          const int64_t iy = oy * g.h.stride - g.h.pad_begin + ky;
+          const int64_t ix = ox * g.w.stride - g.w.pad_begin + kx;
+          const bool in = q < out_plane && iy >= 0 && iy < g.h.in && ix >= 0 && ix < g.w.in;
+          kern->small_idx.push_back(in ? static_cast<int32_t>(iy * g.w.in + ix) : -1);
+        }
+      }
+    }
+    for (int64_t kk = 0; kk < cg * g.h.kernel * g.w.kernel; ++kk) {
+      kern->small_offs.push_back(static_cast<int32_t>(kk * f32::kPanelWidth));
+    }
+  }
   const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
   for (int64_t c = 0; c < cg; ++c) {
     for (int64_t ky = 0; ky < g.h.kernel; ++ky) {

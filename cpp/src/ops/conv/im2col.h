@@ -54,6 +54,22 @@ void conv_direct_rows_avx512(const DirectConvArgs& a);
 
 // One phase plane of the direct conv's input (hp x wp): dst[r * wp + j] = the input pixel
 // (r * sh + row0, j * sw + col0) of src (in_h x in_w), 0 outside it.
+// For convs whose output plane is at most 16 pixels (several images share a panel): the
+// panel rows (c, tap) of one image, out_plane columns from `panel` on (row stride
+// kPanelWidth, other columns untouched); idx holds per tap 16 int32 input-plane indices,
+// -1 for padding pixels and lanes past out_plane.
+void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
+                         int64_t taps, int64_t out_plane, float* panel);
+// y (m planes of out_plane) = relu?(tile (m rows, stride kPanelWidth) + bias + res).
+void epilogue_small_avx512(const float* tile, int64_t m, int64_t out_plane, const float* bias,
+                           const float* res, bool relu, float* y);
+
+// For column stride 2: the column phases 0 and 1 of one row phase at once (dst0 reads
+// source column 2j + col0, dst1 column 2j + col0 + 1), each source row loaded once.
+// wp <= 256.
+void pad_phase_pair_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                           int64_t sh, int64_t hp, int64_t wp, float* dst0, float* dst1);
+
 void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
                       int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst);
 #endif
