@@ -276,9 +276,13 @@ class ConvKernel final : public plan::Kernel {
     const int64_t macs = batch * out_c * k * out_plane;
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
     const int64_t per_panel = mg * k * f32::kPanelWidth;
+    // Tasks of up to ~1M multiply-adds, but at least 4 per thread that will run (not per
+    // thread the size would allow): contiguous pixel blocks per thread keep its padded rows
+    // and output in its own cache; one-panel tasks scaled only ~1.5x at 2 threads.
+    const int64_t runners = std::min(threads, num_threads());
     const int64_t chunk =
-        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
-                                              batch * groups * panels / (4 * threads)),
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 20) / per_panel + 1,
+                                              batch * groups * panels / (4 * runners)),
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
     const int64_t w_group = ceil_div(mg, 12) * 12 * k;
@@ -322,26 +326,35 @@ class ConvKernel final : public plan::Kernel {
     float* xp = pad_scratch(planes * chan + 64);
     std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
     const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
+    // Tasks are runs of whole planes (all their phases), ~4K floats each: one task per
+    // phase plane (289 floats for a 17 x 17 phase) made the shared task counter, not the
+    // copy, the cost at batch 8, and left half the tasks empty on the paired path.
+    const int64_t per_task = std::max<int64_t>(1, (int64_t{1} << 12) / chan);
+    // A thread per 16K floats: at 64K the copies of 8x8 and 16x16 layers ran on one
+    // thread while the other waited for the GEMM.
     parallel_for(
-        planes * ph.count_h * ph.count_w,
+        ceil_div(planes, per_task),
         [&](int64_t t) {
-          const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
-          const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
-          if (pair) {
-            // Both column phases of this row phase from one pass over the source rows.
-            if (px == 0) {
-              detail::pad_phase_pair_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in,
-                                            py - g.h.pad_begin, -g.w.pad_begin, g.h.stride, ph.hp,
-                                            wp, xp + p * chan + phase * pp,
-                                            xp + p * chan + (phase + 1) * pp);
+          const int64_t p_end = std::min(planes, (t + 1) * per_task);
+          for (int64_t p = t * per_task; p < p_end; ++p) {
+            const float* src = x + p * g.h.in * g.w.in;
+            for (int64_t py = 0; py < ph.count_h; ++py) {
+              float* dst = xp + p * chan + py * ph.count_w * pp;
+              if (pair) {
+                // Both column phases of this row phase from one pass over the source rows.
+                detail::pad_phase_pair_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
+                                              -g.w.pad_begin, g.h.stride, ph.hp, wp, dst, dst + pp);
+                continue;
+              }
+              for (int64_t px = 0; px < ph.count_w; ++px) {
+                detail::pad_phase_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
+                                         px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
+                                         dst + px * pp);
+              }
             }
-            return;
           }
-          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
-                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
-                                   xp + p * chan + phase * pp);
         },
-        static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
+        static_cast<int>(std::clamp<int64_t>(planes * chan >> 14, 1, 1 << 20)));
     return xp;
   }
 

@@ -129,9 +129,10 @@ class PoolKernel final : public plan::Kernel {
     if (w.kernel == 3 && w.stride == 2) row = &max_row<3, 2>;
     if (w.kernel == 3 && w.stride == 1) row = &max_row<3, 1>;
     if (w.kernel == 2 && w.stride == 2 && h.kernel == 2) row = &max_row_2x2s2;
-    // A max is ~one instruction per tap: one thread per ~64K taps.
+    // A max is ~one instruction per tap: one thread per ~16K taps. At 64K the stem's
+    // 2x2 pool of a 64x64 image (16 planes) stayed on one thread between parallel convs.
     const int threads = static_cast<int>(
-        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 16, 1, 1 << 20));
+        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 14, 1, 1 << 20));
     parallel_for(
         planes,
         [&](int64_t p) {
