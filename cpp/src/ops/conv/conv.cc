@@ -276,13 +276,13 @@ class ConvKernel final : public plan::Kernel {
     const int64_t macs = batch * out_c * k * out_plane;
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
     const int64_t per_panel = mg * k * f32::kPanelWidth;
-    // Tasks of up to ~1M multiply-adds, but at least 4 per thread that will run (not per
+    // Tasks of up to ~1M multiply-adds, but at least 2 per thread that will run (not per
     // thread the size would allow): contiguous pixel blocks per thread keep its padded rows
     // and output in its own cache; one-panel tasks scaled only ~1.5x at 2 threads.
     const int64_t runners = std::min(threads, num_threads());
     const int64_t chunk =
         std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 20) / per_panel + 1,
-                                              batch * groups * panels / (4 * runners)),
+                                              batch * groups * panels / (2 * runners)),
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
     const int64_t w_group = ceil_div(mg, 12) * 12 * k;
