@@ -268,7 +268,6 @@ class ConvKernel final : public plan::Kernel {
     const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
     const int64_t out_plane = g.h.out * g.w.out;
     const int64_t chan = ph.count_h * ph.count_w * pp;
-    const float* xp = pad_input(x);
     // Rows of whole 8-pixel runs: blocks of output pixels, else of flat positions.
     const bool rows = g.w.out % 8 == 0;
     const int64_t flat = rows ? out_plane : (g.h.out - 1) * wp + g.w.out;
@@ -286,12 +285,28 @@ class ConvKernel final : public plan::Kernel {
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
     const int64_t w_group = ceil_div(mg, 12) * 12 * k;
+    // Why: with more than one thread, a separate padding pass was a second pool call per
+    // conv and, below its thread bar, serial. The rows kernel reads only the padded rows of
+    // its own output rows (plus the taps' halo), so each task pads just those into its
+    // thread's buffer (same layout) and convolves from there; the halo is padded twice.
+    const bool own_pad = rows && runners > 1;
+    const float* xp = own_pad ? nullptr : pad_input(x);
+    const int64_t halo = (g.h.kernel - 1) / g.h.stride;
     parallel_for(
         batch * groups * chunks,
         [&](int64_t t) {
           const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
           detail::DirectConvArgs a;
-          a.xp = xp + ng * cg * chan;
+          a.q_begin = c * chunk * f32::kPanelWidth;
+          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
+          if (own_pad) {
+            float* mine = pad_scratch(batch * in_c * chan) + ng * cg * chan;
+            pad_rows(x + ng * cg * g.h.in * g.w.in, cg, a.q_begin / g.w.out,
+                     (a.q_end - 1) / g.w.out + halo + 1, mine);
+            a.xp = mine;
+          } else {
+            a.xp = xp + ng * cg * chan;
+          }
           a.offs = direct_offs.data();
           a.w_tiles = direct_w.data() + gi * w_group;
           a.m = mg;
@@ -300,8 +315,6 @@ class ConvKernel final : public plan::Kernel {
           a.out_h = g.h.out;
           a.out_w = g.w.out;
           a.out_plane = out_plane;
-          a.q_begin = c * chunk * f32::kPanelWidth;
-          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
           a.bias = bias.empty() ? nullptr : bias.data() + gi * mg;
           a.res = res ? res + ng * mg * out_plane : nullptr;
           a.relu = act == Activation::kRelu;
@@ -313,6 +326,30 @@ class ConvKernel final : public plan::Kernel {
           }
         },
         threads);
+  }
+
+  // Rows [r_lo, r_hi) of every phase plane of `channels` input planes from src into xp
+  // (laid out as pad_input does).
+  void pad_rows(const float* src, int64_t channels, int64_t r_lo, int64_t r_hi, float* xp) const {
+    const Phases ph = phases(g);
+    const int64_t wp = ph.wp, pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
+    const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* plane = src + c * g.h.in * g.w.in;
+      for (int64_t py = 0; py < ph.count_h; ++py) {
+        float* dst = xp + c * chan + py * ph.count_w * pp + r_lo * wp;
+        const int64_t row0 = py - g.h.pad_begin + r_lo * g.h.stride;
+        if (pair) {
+          detail::pad_phase_pair_avx512(plane, g.h.in, g.w.in, row0, -g.w.pad_begin, g.h.stride,
+                                        r_hi - r_lo, wp, dst, dst + pp);
+          continue;
+        }
+        for (int64_t px = 0; px < ph.count_w; ++px) {
+          detail::pad_phase_avx512(plane, g.h.in, g.w.in, row0, px - g.w.pad_begin, g.h.stride,
+                                   g.w.stride, r_hi - r_lo, wp, dst + px * pp);
+        }
+      }
+    }
   }
 
   // The input zero-padded and split by phase: per image and channel count_h x count_w
