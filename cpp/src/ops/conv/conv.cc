@@ -300,7 +300,11 @@ class ConvKernel final : public plan::Kernel {
           a.q_begin = c * chunk * f32::kPanelWidth;
           a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
           if (own_pad) {
-            float* mine = pad_scratch(batch * in_c * chan) + ng * cg * chan;
+            // The 64 zeros past the last plane, as pad_input leaves them, for vector loads
+            // that run past it.
+            float* buf = pad_scratch(batch * in_c * chan + 64);
+            std::fill(buf + batch * in_c * chan, buf + batch * in_c * chan + 64, 0.0f);
+            float* mine = buf + ng * cg * chan;
             pad_rows(x + ng * cg * g.h.in * g.w.in, cg, a.q_begin / g.w.out,
                      (a.q_end - 1) / g.w.out + halo + 1, mine);
             a.xp = mine;
