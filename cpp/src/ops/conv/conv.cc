@@ -268,7 +268,6 @@ class ConvKernel final : public plan::Kernel {
     const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
     const int64_t out_plane = g.h.out * g.w.out;
     const int64_t chan = ph.count_h * ph.count_w * pp;
-    const float* xp = pad_input(x);
     // Rows of whole 8-pixel runs: blocks of output pixels, else of flat positions.
     const bool rows = g.w.out % 8 == 0;
     const int64_t flat = rows ? out_plane : (g.h.out - 1) * wp + g.w.out;
@@ -276,18 +275,42 @@ class ConvKernel final : public plan::Kernel {
     const int64_t macs = batch * out_c * k * out_plane;
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
     const int64_t per_panel = mg * k * f32::kPanelWidth;
+    // Tasks of up to ~1M multiply-adds, but at least 2 per thread that will run (not per
+    // thread the size would allow): contiguous pixel blocks per thread keep its padded rows
+    // and output in its own cache; one-panel tasks scaled only ~1.5x at 2 threads.
+    const int64_t runners = std::min(threads, num_threads());
     const int64_t chunk =
-        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 16) / per_panel + 1,
-                                              batch * groups * panels / (4 * threads)),
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 20) / per_panel + 1,
+                                              batch * groups * panels / (2 * runners)),
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
     const int64_t w_group = ceil_div(mg, 12) * 12 * k;
+    // Why: with more than one thread, a separate padding pass was a second pool call per
+    // conv and, below its thread bar, serial. The rows kernel reads only the padded rows of
+    // its own output rows (plus the taps' halo), so each task pads just those into its
+    // thread's buffer (same layout) and convolves from there; the halo is padded twice.
+    const bool own_pad = rows && runners > 1;
+    const float* xp = own_pad ? nullptr : pad_input(x);
+    const int64_t halo = (g.h.kernel - 1) / g.h.stride;
     parallel_for(
         batch * groups * chunks,
         [&](int64_t t) {
           const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
           detail::DirectConvArgs a;
-          a.xp = xp + ng * cg * chan;
+          a.q_begin = c * chunk * f32::kPanelWidth;
+          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
+          if (own_pad) {
+            // The 64 zeros past the last plane, as pad_input leaves them, for vector loads
+            // that run past it.
+            float* buf = pad_scratch(batch * in_c * chan + 64);
+            std::fill(buf + batch * in_c * chan, buf + batch * in_c * chan + 64, 0.0f);
+            float* mine = buf + ng * cg * chan;
+            pad_rows(x + ng * cg * g.h.in * g.w.in, cg, a.q_begin / g.w.out,
+                     (a.q_end - 1) / g.w.out + halo + 1, mine);
+            a.xp = mine;
+          } else {
+            a.xp = xp + ng * cg * chan;
+          }
           a.offs = direct_offs.data();
           a.w_tiles = direct_w.data() + gi * w_group;
           a.m = mg;
@@ -296,8 +319,6 @@ class ConvKernel final : public plan::Kernel {
           a.out_h = g.h.out;
           a.out_w = g.w.out;
           a.out_plane = out_plane;
-          a.q_begin = c * chunk * f32::kPanelWidth;
-          a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
           a.bias = bias.empty() ? nullptr : bias.data() + gi * mg;
           a.res = res ? res + ng * mg * out_plane : nullptr;
           a.relu = act == Activation::kRelu;
@@ -311,6 +332,30 @@ class ConvKernel final : public plan::Kernel {
         threads);
   }
 
+  // Rows [r_lo, r_hi) of every phase plane of `channels` input planes from src into xp
+  // (laid out as pad_input does).
+  void pad_rows(const float* src, int64_t channels, int64_t r_lo, int64_t r_hi, float* xp) const {
+    const Phases ph = phases(g);
+    const int64_t wp = ph.wp, pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
+    const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
+    for (int64_t c = 0; c < channels; ++c) {
+      const float* plane = src + c * g.h.in * g.w.in;
+      for (int64_t py = 0; py < ph.count_h; ++py) {
+        float* dst = xp + c * chan + py * ph.count_w * pp + r_lo * wp;
+        const int64_t row0 = py - g.h.pad_begin + r_lo * g.h.stride;
+        if (pair) {
+          detail::pad_phase_pair_avx512(plane, g.h.in, g.w.in, row0, -g.w.pad_begin, g.h.stride,
+                                        r_hi - r_lo, wp, dst, dst + pp);
+          continue;
+        }
+        for (int64_t px = 0; px < ph.count_w; ++px) {
+          detail::pad_phase_avx512(plane, g.h.in, g.w.in, row0, px - g.w.pad_begin, g.h.stride,
+                                   g.w.stride, r_hi - r_lo, wp, dst + px * pp);
+        }
+      }
+    }
+  }
+
   // The input zero-padded and split by phase: per image and channel count_h x count_w
   // (hp x wp) planes, followed by 64 zeros (the kernels read past the last plane).
   const float* pad_input(const float* x) const {
@@ -322,26 +367,35 @@ class ConvKernel final : public plan::Kernel {
     float* xp = pad_scratch(planes * chan + 64);
     std::fill(xp + planes * chan, xp + planes * chan + 64, 0.0f);
     const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
+    // Tasks are runs of whole planes (all their phases), ~4K floats each: one task per
+    // phase plane (289 floats for a 17 x 17 phase) made the shared task counter, not the
+    // copy, the cost at batch 8, and left half the tasks empty on the paired path.
+    const int64_t per_task = std::max<int64_t>(1, (int64_t{1} << 12) / chan);
+    // A thread per 16K floats: at 64K the copies of 8x8 and 16x16 layers ran on one
+    // thread while the other waited for the GEMM.
     parallel_for(
-        planes * ph.count_h * ph.count_w,
+        ceil_div(planes, per_task),
         [&](int64_t t) {
-          const int64_t p = t / (ph.count_h * ph.count_w), phase = t % (ph.count_h * ph.count_w);
-          const int64_t py = phase / ph.count_w, px = phase % ph.count_w;
-          if (pair) {
-            // Both column phases of this row phase from one pass over the source rows.
-            if (px == 0) {
-              detail::pad_phase_pair_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in,
-                                            py - g.h.pad_begin, -g.w.pad_begin, g.h.stride, ph.hp,
-                                            wp, xp + p * chan + phase * pp,
-                                            xp + p * chan + (phase + 1) * pp);
+          const int64_t p_end = std::min(planes, (t + 1) * per_task);
+          for (int64_t p = t * per_task; p < p_end; ++p) {
+            const float* src = x + p * g.h.in * g.w.in;
+            for (int64_t py = 0; py < ph.count_h; ++py) {
+              float* dst = xp + p * chan + py * ph.count_w * pp;
+              if (pair) {
+                // Both column phases of this row phase from one pass over the source rows.
+                detail::pad_phase_pair_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
+                                              -g.w.pad_begin, g.h.stride, ph.hp, wp, dst, dst + pp);
+                continue;
+              }
+              for (int64_t px = 0; px < ph.count_w; ++px) {
+                detail::pad_phase_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
+                                         px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
+                                         dst + px * pp);
+              }
             }
-            return;
           }
-          detail::pad_phase_avx512(x + p * g.h.in * g.w.in, g.h.in, g.w.in, py - g.h.pad_begin,
-                                   px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
-                                   xp + p * chan + phase * pp);
         },
-        static_cast<int>(std::clamp<int64_t>(planes * chan >> 16, 1, 1 << 20)));
+        static_cast<int>(std::clamp<int64_t>(planes * chan >> 14, 1, 1 << 20)));
     return xp;
   }
 

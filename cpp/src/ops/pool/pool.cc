@@ -129,24 +129,35 @@ class PoolKernel final : public plan::Kernel {
     if (w.kernel == 3 && w.stride == 2) row = &max_row<3, 2>;
     if (w.kernel == 3 && w.stride == 1) row = &max_row<3, 1>;
     if (w.kernel == 2 && w.stride == 2 && h.kernel == 2) row = &max_row_2x2s2;
-    // A max is ~one instruction per tap: one thread per ~64K taps.
+    // A max is ~one instruction per tap: one thread per ~16K taps. At 64K the stem's
+    // 2x2 pool of a 64x64 image (16 planes) stayed on one thread between parallel convs.
     const int threads = static_cast<int>(
-        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 16, 1, 1 << 20));
-    parallel_for(
-        planes,
-        [&](int64_t p) {
-          const float* src = x + p * in_plane;
-          float* dst = y + p * out_plane;
-          for (int64_t oy = 0; oy < h.out; ++oy) {
-            const float* r = src + oy * h.stride * w.in;
-            if (row) {
-              row(r, w.in, h.kernel, w.out, dst + oy * w.out);
-            } else {
-              max_row_any(r, w.in, h.kernel, w.kernel, w.stride, w.out, dst + oy * w.out);
-            }
-          }
-        },
-        threads);
+        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 14, 1, 1 << 20));
+    // Tasks of whole planes, ~8K outputs each, at least 4 per thread: one plane of 32x32
+    // (~0.3 us) per task left the shared task counter a third of the time at 2 threads.
+    const int64_t runners = std::min(threads, num_threads());
+    const int64_t per_task =
+        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 13) / std::max<int64_t>(out_plane, 1),
+                                              planes / (4 * runners)),
+                            1, std::max<int64_t>(planes, 1));
+    parallel_for((planes + per_task - 1) / per_task,
+                 [&](int64_t t) {
+                   const int64_t p_end = std::min(planes, (t + 1) * per_task);
+                   for (int64_t p = t * per_task; p < p_end; ++p) {
+                     const float* src = x + p * in_plane;
+                     float* dst = y + p * out_plane;
+                     for (int64_t oy = 0; oy < h.out; ++oy) {
+                       const float* r = src + oy * h.stride * w.in;
+                       if (row) {
+                         row(r, w.in, h.kernel, w.out, dst + oy * w.out);
+                       } else {
+                         max_row_any(r, w.in, h.kernel, w.kernel, w.stride, w.out,
+                                     dst + oy * w.out);
+                       }
+                     }
+                   }
+                 },
+                 threads);
   }
 
   void run_impl(const float* x, float* y, int64_t* idx) const {
