@@ -55,9 +55,9 @@ constexpr int64_t kMaxGroup = 8;  // panels per task
 // Enough tasks per thread that a thread slowed by a neighbour does not hold up the call.
 constexpr int64_t kTasksPerThread = 4;
 // Below this many multiply-adds waking the pool costs more than it saves. Workers spin
-// briefly between calls, so (1, 768, 768) (~20 us, bound by weight bandwidth) already
-// gains from a second core.
-constexpr int64_t kSerialMacs = int64_t{1} << 18;
+// briefly between calls, so even (1, 784, 256) (~6 us on one core, bound by the bandwidth
+// of streaming the weights) gains from a second core (MLP batch 1: 12 -> 9 us).
+constexpr int64_t kSerialMacs = int64_t{1} << 16;
 // Below this many x elements packing is cheaper than waking the pool for it.
 constexpr int64_t kSerialPack = int64_t{1} << 16;
 
