@@ -58,3 +58,23 @@ def test_plan_uses_constants_in_place():
     assert mem["constant_bytes"] >= w.nbytes
     # The arena holds no weights: only intermediates (none here: one fused node).
     assert mem["arena_bytes"] < 1024
+
+
+def test_packed_weights_replace_the_fp32_copy(tmp_path):
+    proto, w, b = big_linear_model()
+    model = fastinfer.load(proto, backend="native")
+    x = np.random.default_rng(1).standard_normal((3, w.shape[0]), dtype=np.float32)
+    y = model.run(x)["y"]
+    # The model's own fp32 copy of w is gone (only the packed copy remains)...
+    assert model._graph.constants["w"].strides == (0, 0)
+    # ...yet every view of the model still sees the real weights.
+    np.testing.assert_array_equal(model.graph.constants["w"], w)
+    np.testing.assert_allclose(model.run(x[:2])["y"], y[:2], rtol=1e-6, atol=1e-5)  # new plan
+    model.save(tmp_path / "m.onnx")
+    again = fastinfer.load(tmp_path / "m.onnx", backend="native")
+    np.testing.assert_allclose(again.run(x)["y"], y, rtol=1e-6, atol=1e-5)
+    model.export_onnx(tmp_path / "std.onnx")
+    import onnxruntime as ort
+
+    sess = ort.InferenceSession(str(tmp_path / "std.onnx"), providers=["CPUExecutionProvider"])
+    np.testing.assert_allclose(sess.run(None, {"x": x})[0], y, rtol=1e-4, atol=1e-3)

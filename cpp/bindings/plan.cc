@@ -12,6 +12,7 @@
 #include "bindings/array_checks.h"
 #include "bindings/pool_array.h"
 #include "bindings/registry.h"
+#include "fastinfer/gemm_f32.h"
 
 namespace py = pybind11;
 
@@ -126,14 +127,23 @@ void register_plan(py::module_& m) {
                          std::vector<int64_t>(arr.shape(), arr.shape() + arr.ndim())};
             // Borrow only what is already contiguous and 64-byte aligned (kernels may use
             // aligned loads on constants); anything else is copied.
-            const bool usable = arr.ptr() == value.ptr() &&
-                                reinterpret_cast<uintptr_t>(arr.data()) % 64 == 0;
+            const bool usable =
+                arr.ptr() == value.ptr() && reinterpret_cast<uintptr_t>(arr.data()) % 64 == 0;
             if (borrow && usable) return p.add_constant_view(d, arr.data(), name);
             return p.add_constant(d, arr.data(), name);
           },
           py::arg("value"), py::arg("name"), py::arg("borrow") = false,
           "borrow=True: use the array's memory in place; the caller must keep it alive and "
           "unchanged for the plan's lifetime.")
+      .def(
+          "add_constant_placeholder",
+          [](Plan& p, int32_t dtype, const std::vector<int64_t>& shape, const std::string& name) {
+            // For constants no kernel reads at run time (released weights whose packed copy
+            // the kernel finds by id): no bytes behind it.
+            static const int64_t kNothing[8] = {};
+            return p.add_constant_view(desc_of(dtype, shape), kNothing, name);
+          },
+          py::arg("dtype"), py::arg("shape"), py::arg("name"))
       .def(
           "add_step",
           [](Plan& p, const std::string& op, const std::string& name, const std::vector<int>& ins,
@@ -209,6 +219,19 @@ void register_plan(py::module_& m) {
         return out;
       });
   m.def("registered_ops", &plan::registered_ops);
+  m.def(
+      "_unpack_shared_weights",
+      [](const std::string& id) -> py::object {
+        auto packed = f32::find_packed(id);
+        if (!packed) return py::none();
+        py::array_t<float> out({packed->k, packed->n});
+        f32::unpack(*packed, out.mutable_data());
+        return std::move(out);
+      },
+      py::arg("id"), "The fp32 weights behind packed weights `id`, or None if released.");
+  m.def(
+      "_shared_weights_alive",
+      [](const std::string& id) { return f32::find_packed(id) != nullptr; }, py::arg("id"));
 }
 
 }  // namespace fastinfer::bindings

@@ -3,6 +3,7 @@ fastinfer's native kernels or, when asked or needed, on onnxruntime."""
 
 from __future__ import annotations
 
+import itertools
 import json
 import logging
 import os
@@ -15,8 +16,9 @@ from typing import Any, Union
 import numpy as np
 import onnx
 
+from . import _core
 from .compile import CompiledPlan, lower, specialize
-from .compile.lower import unsupported_ops
+from .compile.lower import placeholder, unsupported_ops
 from .devices import resolve_device
 from .errors import InputError, InputTypeError, UnsupportedOpError
 from .ir import Graph
@@ -27,6 +29,10 @@ from .summary import graph_summary
 log = logging.getLogger("fastinfer")
 
 OPTIMIZED_KEY = "fastinfer.optimized"
+# Linear weights at least this large keep only their packed copy once a plan has packed
+# them (the fp32 copy is rebuilt from it for save, export and Model.graph).
+RELEASE_WEIGHTS_OVER = 1 << 20
+_model_ids = itertools.count()
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray], Sequence[np.ndarray]]
 
 
@@ -63,6 +69,8 @@ class Model:
         self._source = source
         self._num_threads = num_threads
         self._plans: dict[tuple, CompiledPlan] = {}
+        self._weight_prefix = f"model{next(_model_ids)}"
+        self._released: dict[str, str] = {}  # constant name -> packed weights id
         self._lock = threading.Lock()
         self._ort = None
         self.device = resolve_device(device)
@@ -155,7 +163,7 @@ class Model:
     @property
     def graph(self) -> Graph:
         """The optimized graph (a copy: editing it does not change the model)."""
-        return self._graph.copy()
+        return self._materialized()
 
     def __repr__(self) -> str:
         ins = ", ".join(map(repr, self.inputs))
@@ -237,9 +245,45 @@ class Model:
             if plan is None:
                 shapes = {k: v.shape for k, v in feeds.items()}
                 static = specialize(self._graph, shapes)
-                plan = lower(static)
+                plan = lower(
+                    static, self._weight_prefix, frozenset(self._released), self._release_weight
+                )
                 self._plans[key] = plan
         return plan
+
+    def _release_weight(self, name: str) -> bool:
+        """Called by lower() right after a FusedLinear kernel packed constant `name`: drops
+        the model's fp32 copy when only FusedLinear weight slots read it, so the packed
+        copy (found by id by every later plan) is the only one. _materialized() rebuilds
+        the fp32 array for save, export and Model.graph."""
+        array = self._graph.constants.get(name)
+        if array is None or name in self._released or array.nbytes < RELEASE_WEIGHTS_OVER:
+            return False
+        if array.dtype != np.float32 or array.ndim != 2 or name in self._graph.output_names:
+            return False
+        readers = self._graph.consumers().get(name, [])
+        if not readers or any(
+            n.op_type != "FusedLinear" or n.inputs[1] != name or name in n.inputs[:1] + n.inputs[2:]
+            for n in readers
+        ):
+            return False
+        weight_id = f"{self._weight_prefix}/{name}"
+        if not _core._shared_weights_alive(weight_id):
+            return False
+        self._graph.constants[name] = placeholder(array)
+        self._released[name] = weight_id
+        return True
+
+    def _materialized(self) -> Graph:
+        """A copy of the optimized graph with released weights rebuilt from their packed
+        copies."""
+        g = self._graph.copy()
+        for name, weight_id in self._released.items():
+            array = _core._unpack_shared_weights(weight_id)
+            if array is None:  # pragma: no cover - plans hold the packed copies for life
+                raise RuntimeError(f"packed weights {weight_id} are gone")
+            g.constants[name] = array
+        return g
 
     def run(self, inputs: Inputs) -> dict[str, np.ndarray]:
         """Runs the model.
@@ -342,7 +386,7 @@ class Model:
         """Writes the optimized model (ONNX with fastinfer's fused ops, domain
         ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
         again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
-        model = to_onnx(self._graph)
+        model = to_onnx(self._materialized())
         meta = model.metadata_props.add()
         meta.key, meta.value = OPTIMIZED_KEY, json.dumps(self._pass_counts)
         orig = model.metadata_props.add()
@@ -355,7 +399,7 @@ class Model:
         from .passes.unfuse import unfuse
 
         # No value_info: the passes changed producers, and onnxruntime re-infers shapes.
-        model = to_onnx(unfuse(self._graph.copy()), with_value_info=False)
+        model = to_onnx(unfuse(self._materialized()), with_value_info=False)
         onnx.checker.check_model(model)
         onnx.save(model, os.fspath(path))
 

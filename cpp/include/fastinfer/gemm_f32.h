@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <string>
 
 #include "fastinfer/activation.h"
 #include "fastinfer/aligned_buffer.h"
@@ -35,6 +36,16 @@ PackedWeights pack(const float* w, int64_t k, int64_t n);
 // the weight's address, its shape and a hash of sampled values; entries live as long as
 // some kernel holds them.
 std::shared_ptr<const PackedWeights> shared_pack(const float* w, int64_t k, int64_t n);
+
+// Packed weights named by a caller-chosen id (the Python model names its constants), so a
+// model can drop its fp32 copy once packed: later plans find the packed copy by id. `w`
+// may be null only if the id is already packed; throws std::invalid_argument otherwise.
+std::shared_ptr<const PackedWeights> shared_pack_by_id(const std::string& id, const float* w,
+                                                       int64_t k, int64_t n);
+// The packed copy of `id` if some plan still holds it, else null.
+std::shared_ptr<const PackedWeights> find_packed(const std::string& id);
+// Writes the (k, n) row-major weights a PackedWeights was made from.
+void unpack(const PackedWeights& p, float* w);
 
 // y (m x n) = act(x (m x k) @ w + bias). `bias` may be null (else n floats). x and y are
 // row-major and contiguous; `k` must equal w.k. Runs on the intra-op thread pool.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -113,6 +113,14 @@ def check_supported(graph: Graph) -> None:
         )
 
 
+def placeholder(array: np.ndarray) -> np.ndarray:
+    """An array with `array`'s dtype and shape and no memory (all elements alias one
+    zero): stands for weights whose only copy is packed."""
+    return np.lib.stride_tricks.as_strided(
+        np.zeros(1, array.dtype), array.shape, (0,) * array.ndim, writeable=False
+    )
+
+
 def _code(dtype: np.dtype) -> int:
     return int(helper.np_dtype_to_tensor_dtype(np.dtype(dtype)))
 
@@ -156,8 +164,20 @@ class CompiledPlan:
         }
 
 
-def lower(graph: Graph) -> CompiledPlan:
-    """Builds and finalizes a `fastinfer._core.Plan` for a static-shaped graph."""
+def lower(
+    graph: Graph,
+    weight_prefix: str = "",
+    released: frozenset[str] = frozenset(),
+    release_weight: Callable[[str], bool] | None = None,
+) -> CompiledPlan:
+    """Builds and finalizes a `fastinfer._core.Plan` for a static-shaped graph.
+
+    ``weight_prefix`` names FusedLinear weights (``prefix/constant``) so their packed copies
+    are shared by id; constants in ``released`` have given up their fp32 data (the model
+    keeps only the packed copy) and enter the plan as placeholders. ``release_weight(name)``
+    is offered each FusedLinear weight right after its kernel packed it; when it returns
+    True the weight is dropped here too, so a model never holds all its weights twice (peak
+    memory), only one layer's at a time."""
     check_supported(graph)
     plan = _core.Plan()
     slots: dict[str, int] = {}
@@ -185,6 +205,10 @@ def lower(graph: Graph) -> CompiledPlan:
             return slots[name]
         if name in outputs and name in written:
             return outputs[name]
+        if name in released:
+            array = graph.constants[name]
+            slots[name] = plan.add_constant_placeholder(_code(array.dtype), list(array.shape), name)
+            return slots[name]
         if name in graph.constants:
             array = graph.constants[name]
             constants.append(array)
@@ -194,6 +218,7 @@ def lower(graph: Graph) -> CompiledPlan:
 
     for node in graph.nodes:
         op = node.op_type
+        shared_weight = ""  # a FusedLinear constant weight, offered to release_weight
         produced = [o for o in node.outputs if o]
         if op == "Dropout" and len(node.outputs) > 1 and node.outputs[1]:
             # Inference-mode Dropout keeps everything: its mask is all true.
@@ -219,6 +244,10 @@ def lower(graph: Graph) -> CompiledPlan:
         else:
             inputs = [slot(i) for i in node.inputs]
             attrs = {k: _core_attr(k, v, node.name) for k, v in node.attrs.items()}
+            if op == "FusedLinear" and weight_prefix and node.inputs[1] in graph.constants:
+                shared_weight = node.inputs[1]
+                attrs["weight_id"] = f"{weight_prefix}/{shared_weight}"
+                attrs["weight_released"] = int(shared_weight in released)
         out_ids = []
         for o in produced:
             if o in outputs:
@@ -231,6 +260,14 @@ def lower(graph: Graph) -> CompiledPlan:
         if len(produced) != len(node.outputs) and "" in node.outputs[: len(produced)]:
             raise InvalidModelError(f"node '{node.name}': omitted middle outputs are not supported")
         plan.add_step(op, node.name, inputs, out_ids, attrs)
+        if shared_weight and release_weight is not None and shared_weight not in released:
+            array = graph.constants[shared_weight]
+            if release_weight(shared_weight):
+                # The plan found or made the packed copy; no kernel reads these bytes again.
+                graph.constants[shared_weight] = placeholder(array)
+                constants[:] = [c for c in constants if c is not array]
+                released = released | {shared_weight}
+            del array
 
     # Graph outputs that no node writes: an input or a constant passed straight through.
     for name, out_id in outputs.items():

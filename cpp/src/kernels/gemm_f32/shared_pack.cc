@@ -1,7 +1,10 @@
 // A process-wide cache of packed constant weights, shared by the plans of one model.
+#include <algorithm>
 #include <cstring>
 #include <map>
 #include <mutex>
+#include <stdexcept>
+#include <string>
 #include <tuple>
 
 #include "fastinfer/gemm_f32.h"
@@ -51,6 +54,45 @@ std::shared_ptr<const PackedWeights> shared_pack(const float* w, int64_t k, int6
   auto packed = std::make_shared<const PackedWeights>(pack(w, k, n));
   entries[key] = packed;
   return packed;
+}
+
+namespace {
+
+std::map<std::string, std::weak_ptr<const PackedWeights>>& id_cache() {
+  static auto* c = new std::map<std::string, std::weak_ptr<const PackedWeights>>();
+  return *c;
+}
+
+}  // namespace
+
+std::shared_ptr<const PackedWeights> find_packed(const std::string& id) {
+  std::lock_guard<std::mutex> lock(cache_mutex());
+  auto it = id_cache().find(id);
+  return it == id_cache().end() ? nullptr : it->second.lock();
+}
+
+std::shared_ptr<const PackedWeights> shared_pack_by_id(const std::string& id, const float* w,
+                                                       int64_t k, int64_t n) {
+  if (auto alive = find_packed(id); alive && alive->k == k && alive->n == n) return alive;
+  if (!w) {
+    throw std::invalid_argument("packed weights '" + id +
+                                "' were released and no plan holds them any more");
+  }
+  auto packed = shared_pack(w, k, n);
+  std::lock_guard<std::mutex> lock(cache_mutex());
+  id_cache()[id] = packed;
+  return packed;
+}
+
+void unpack(const PackedWeights& p, float* w) {
+  for (int64_t q = 0; q < p.panels(); ++q) {
+    const int64_t n0 = q * kPanelWidth;
+    const int64_t width = std::min(kPanelWidth, p.n - n0);
+    const float* src = p.panel(q);
+    for (int64_t kk = 0; kk < p.k; ++kk) {
+      std::memcpy(w + kk * p.n + n0, src + kk * kPanelWidth, static_cast<size_t>(width) * 4);
+    }
+  }
 }
 
 }  // namespace fastinfer::f32

@@ -90,8 +90,13 @@ std::unique_ptr<plan::Kernel> make_fused_linear(const plan::KernelSpec& spec) {
       kern->dynamic_bias = true;
     }
   }
+  const std::string weight_id = plan::attr_string(spec.attrs, "weight_id", "");
+  const bool released = plan::attr_int(spec.attrs, "weight_released", 0) != 0;
   if (const void* c = constant_input(spec, 1); c && kern->k > 0 && kern->n > 0) {
-    kern->packed = f32::shared_pack(static_cast<const float*>(c), kern->k, kern->n);
+    // A released weight's constant is a placeholder: only its packed copy (by id) is real.
+    const float* w = released ? nullptr : static_cast<const float*>(c);
+    kern->packed = weight_id.empty() ? f32::shared_pack(w, kern->k, kern->n)
+                                     : f32::shared_pack_by_id(weight_id, w, kern->k, kern->n);
     kern->has_packed = true;
   }
   return kern;
