@@ -4,6 +4,7 @@ model's folder; opset and structure checks; shape inference that keeps dynamic d
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Union
 
@@ -11,6 +12,7 @@ import onnx
 from onnx import external_data_helper
 
 from .errors import InvalidModelError
+from .onnx_file import LazyInitializer, read_split
 
 MIN_OPSET = 13
 ModelSource = Union[str, os.PathLike, bytes, bytearray, memoryview, onnx.ModelProto]
@@ -71,7 +73,20 @@ def _check_external_data(model: onnx.ModelProto, base_dir: Path | None, what: st
             )
 
 
-def read_model(source: ModelSource) -> onnx.ModelProto:
+@dataclass
+class LazyTensor:
+    """A large initializer left in the file (see onnx_file.py): its name, type, dims and
+    where its TensorProto lies."""
+
+    name: str
+    data_type: int
+    dims: list[int]
+    where: LazyInitializer
+
+
+def read_model(
+    source: ModelSource, *, lazy_weights: bool = False
+) -> tuple[onnx.ModelProto, str | None, list[LazyTensor]]:
     """Reads, validates and shape-infers an ONNX model.
 
     Raises
@@ -79,11 +94,19 @@ def read_model(source: ModelSource) -> onnx.ModelProto:
     InvalidModelError
         For a missing, corrupt, truncated or non-ONNX file; unsafe external data; an opset
         older than 13; or a graph that fails the ONNX checker.
+
+    Returns
+    -------
+    (model, path, lazy)
+        With ``lazy_weights`` and a path, the large initializers are not in `model`: `lazy`
+        says where they are in the file at `path` (read them with
+        :meth:`LazyInitializer.read`), so the weights are never held twice while loading.
     TypeError
         For a source that is none of path, bytes or ModelProto.
     """
     what = f"model {_describe(source)}"
     base_dir: Path | None = None
+    lazy_at: list[LazyInitializer] = []
     if isinstance(source, onnx.ModelProto):
         model = onnx.ModelProto()
         model.CopyFrom(source)
@@ -94,7 +117,17 @@ def read_model(source: ModelSource) -> onnx.ModelProto:
         if not path.is_file():
             raise InvalidModelError(f"{what}: no such file")
         base_dir = path.parent
-        model = _parse(path.read_bytes(), what)
+        if lazy_weights:
+            try:
+                model, lazy_at = read_split(str(path))
+            except Exception as exc:
+                raise InvalidModelError(
+                    f"{what} is not a valid ONNX model (cannot parse: {exc})"
+                ) from None
+            if not model.HasField("graph") or len(model.opset_import) == 0:
+                raise InvalidModelError(f"{what} is not an ONNX model (no graph or no opset)")
+        else:
+            model = _parse(path.read_bytes(), what)
     else:
         raise TypeError(
             f"source must be a path, bytes or onnx.ModelProto, got {type(source).__name__}"
@@ -118,7 +151,8 @@ def read_model(source: ModelSource) -> onnx.ModelProto:
     # The checker and shape inference both copy the whole proto; run them on a skeleton
     # whose large initializers are typed inputs without data, so the weights are not copied
     # twice more while loading.
-    skeleton = _skeleton(model)
+    lazy = _describe_lazy(lazy_at, str(source), what)
+    skeleton = _skeleton(model, lazy)
     try:
         onnx.checker.check_model(skeleton, full_check=False)
     except Exception as exc:
@@ -129,7 +163,24 @@ def read_model(source: ModelSource) -> onnx.ModelProto:
         raise InvalidModelError(f"{what}: shape inference failed: {exc}") from None
     del model.graph.value_info[:]
     model.graph.value_info.extend(inferred.graph.value_info)
-    return model
+    path_str = os.fspath(source) if lazy else None
+    return model, path_str, lazy
+
+
+def _describe_lazy(where: list[LazyInitializer], path: str, what: str) -> list[LazyTensor]:
+    """Name, type and dims of each lazy initializer (each parsed alone, then dropped)."""
+    out = []
+    if not where:
+        return out
+    with open(path, "rb") as f:
+        for w in where:
+            try:
+                t = w.read(f)
+            except Exception as exc:
+                raise InvalidModelError(f"{what}: a corrupt initializer: {exc}") from None
+            out.append(LazyTensor(t.name, t.data_type, list(t.dims), w))
+            del t
+    return out
 
 
 SKELETON_DATA_LIMIT = 4096  # bytes; smaller initializers (shapes, axes, scalars) stay
@@ -146,7 +197,7 @@ def _tensor_nbytes(t: onnx.TensorProto) -> int:
     return n * itemsize
 
 
-def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
+def _skeleton(model: onnx.ModelProto, lazy: list[LazyTensor] | None = None) -> onnx.ModelProto:
     """`model` without the data of large initializers (declared as typed inputs instead)."""
     sk = onnx.ModelProto()
     sk.ir_version = model.ir_version
@@ -165,4 +216,7 @@ def _skeleton(model: onnx.ModelProto) -> onnx.ModelProto:
             g.input.append(
                 onnx.helper.make_tensor_value_info(init.name, init.data_type, list(init.dims))
             )
+    for t in lazy or []:
+        if t.name not in declared:
+            g.input.append(onnx.helper.make_tensor_value_info(t.name, t.data_type, t.dims))
     return sk

@@ -433,18 +433,20 @@ def load(
     if num_threads is not None:
         set_num_threads(num_threads)
     start = time.perf_counter()
-    proto = read_model(source)
+    # onnxruntime needs the whole original proto only when it was asked for by name; then
+    # the weights cannot stay in the file.
+    proto, path, lazy = read_model(source, lazy_weights=backend != "onnxruntime")
     what = os.fspath(source) if isinstance(source, (str, os.PathLike)) else "<in-memory model>"
     meta = {p.key: p.value for p in proto.metadata_props}
     if OPTIMIZED_KEY in meta:
         original = None
-        graph = from_onnx(proto)
+        graph = from_onnx(proto, lazy_path=path, lazy=lazy)
         counts = json.loads(meta[OPTIMIZED_KEY])
     else:
         # onnxruntime needs the original only when it was asked for by name; the auto
         # fallback runs the optimized graph expanded to standard ONNX.
         original = proto if backend == "onnxruntime" else None
-        graph = from_onnx(proto, release_weights=original is None)
+        graph = from_onnx(proto, release_weights=original is None, lazy_path=path, lazy=lazy)
         del proto
         if optimize:
             from .passes import optimize as run_passes

@@ -63,7 +63,13 @@ def _attr_value(attr: onnx.AttributeProto, node: onnx.NodeProto) -> Any:
     return value
 
 
-def from_onnx(model: onnx.ModelProto, *, release_weights: bool = False) -> Graph:
+def from_onnx(
+    model: onnx.ModelProto,
+    *,
+    release_weights: bool = False,
+    lazy_path: str | None = None,
+    lazy: list | None = None,
+) -> Graph:
     """Builds the IR from a checked, shape-inferred ONNX model (external data loaded).
 
     ``release_weights``: clear each initializer's data in `model` once converted, so the
@@ -76,6 +82,19 @@ def from_onnx(model: onnx.ModelProto, *, release_weights: bool = False) -> Graph
         if release_weights:
             for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data"):
                 init.ClearField(field)
+    if lazy:
+        # Large initializers left in the file by loader.read_model: one at a time, so each
+        # is held twice only while it converts.
+        with open(lazy_path, "rb") as f:
+            for t in lazy:
+                try:
+                    tensor = t.where.read(f)
+                    graph.constants[t.name] = aligned(numpy_helper.to_array(tensor))
+                except Exception as exc:
+                    raise InvalidModelError(
+                        f"model '{lazy_path}': initializer '{t.name}' is corrupt: {exc}"
+                    ) from None
+                del tensor
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         v = _value_of(vi)
         graph.values[v.name] = v
