@@ -103,6 +103,24 @@ void set_row_params(Epilogue& ep, RowParams& keep, const py::object& scale,
   }
 }
 
+// The epilogue of the dequantizing and requantizing GEMMs: activation scale and zero point
+// (per tensor or per row), bias and activation, with the arrays it points into kept alive.
+struct ScaledEpilogue {
+  Epilogue ep;
+  RowParams keep_rows;
+  std::optional<py::array_t<float>> keep_bias;
+  ScaledEpilogue(const py::object& a, const PackedWeights& w, Output output,
+                 const py::object& a_scale, const py::object& a_zero_point, const py::object& bias,
+                 const std::optional<std::string>& activation) {
+    py::array a_arr = as_array<uint8_t>(a, "a");
+    const int64_t m = rows_view(a_arr, "a", w.k, w.n, kPackedSource).m;
+    ep.output = output;
+    set_row_params(ep, keep_rows, a_scale, a_zero_point, m);
+    ep.bias = bias_arg(bias, w.n, keep_bias);
+    ep.activation = activation_arg(activation);
+  }
+};
+
 template <typename Out>
 py::array_t<Out> run_gemm(const py::object& a_obj, const PackedWeights& w, const Epilogue& ep) {
   py::array_t<uint8_t> a = as_array<uint8_t>(a_obj, "a");
@@ -215,15 +233,8 @@ void register_int8(py::module_& m) {
       [](const py::object& a, const PackedWeights& w, const py::object& a_scale,
          const py::object& a_zero_point, const py::object& bias,
          const std::optional<std::string>& activation) {
-        py::array a_arr = as_array<uint8_t>(a, "a");
-        const int64_t m = rows_view(a_arr, "a", w.k, w.n, kPackedSource).m;
-        Epilogue ep;
-        ep.output = Output::kFloat32;
-        RowParams keep_rows;
-        set_row_params(ep, keep_rows, a_scale, a_zero_point, m);
-        std::optional<py::array_t<float>> keep_bias;
-        ep.bias = bias_arg(bias, w.n, keep_bias);
-        ep.activation = activation_arg(activation);
+        ScaledEpilogue e(a, w, Output::kFloat32, a_scale, a_zero_point, bias, activation);
+        const Epilogue& ep = e.ep;
         return run_gemm<float>(a, w, ep);
       },
       py::arg("a"), py::arg("packed_w"), py::arg("a_scale"), py::arg("a_zero_point") = 0,
@@ -235,15 +246,8 @@ void register_int8(py::module_& m) {
          const py::object& a_zero_point, const py::object& out_scale,
          const py::object& out_zero_point, const py::object& bias,
          const std::optional<std::string>& activation) {
-        py::array a_arr = as_array<uint8_t>(a, "a");
-        const int64_t m = rows_view(a_arr, "a", w.k, w.n, kPackedSource).m;
-        Epilogue ep;
-        ep.output = Output::kUint8;
-        RowParams keep_rows;
-        set_row_params(ep, keep_rows, a_scale, a_zero_point, m);
-        std::optional<py::array_t<float>> keep_bias;
-        ep.bias = bias_arg(bias, w.n, keep_bias);
-        ep.activation = activation_arg(activation);
+        ScaledEpilogue e(a, w, Output::kUint8, a_scale, a_zero_point, bias, activation);
+        Epilogue& ep = e.ep;
         ep.out_scale = positive_scale(out_scale, "out_scale");
         ep.out_zero_point = zero_point_value(out_zero_point, "out_zero_point");
         return run_gemm<uint8_t>(a, w, ep);
