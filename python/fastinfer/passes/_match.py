@@ -92,3 +92,16 @@ def replace(graph: Graph, old: list[Node], new: Node) -> None:
     last = max(i for i, n in enumerate(graph.nodes) if id(n) in ids)
     graph.nodes[last] = new
     graph.nodes = [n for n in graph.nodes if id(n) not in ids]
+
+
+def first_match(graph: Graph, op_type: str, match):
+    """The first ONNX-domain node of `op_type` for which ``match(index, node)`` returns
+    something, and that result; None when no node matches. A fresh Index per call: the
+    passes rewrite one match at a time."""
+    idx = Index(graph)
+    for node in graph.nodes:
+        if node.op_type == op_type and not node.domain:
+            found = match(idx, node)
+            if found is not None:
+                return found
+    return None

@@ -14,7 +14,7 @@ transpose (and the head reshapes) stay in the graph: the fused op reads K alread
 from __future__ import annotations
 
 from ..ir.graph import FUSED_DOMAIN, Graph, Node
-from ._match import Index, other_input, rank, replace, scalar
+from ._match import Index, first_match, other_input, rank, replace, scalar
 
 
 def _softmax_over_last_axis(graph: Graph, node: Node) -> bool:
@@ -87,13 +87,7 @@ def fuse_attention(graph: Graph) -> int:
     """
     count = 0
     while True:
-        idx = Index(graph)
-        found = None
-        for node in graph.nodes:
-            if node.op_type == "MatMul" and not node.domain:
-                found = _match(idx, node)
-                if found is not None:
-                    break
+        found = first_match(graph, "MatMul", _match)
         if found is None:
             return count
         nodes, inputs, out, scale = found

@@ -14,7 +14,7 @@ from __future__ import annotations
 import numpy as np
 
 from ..ir.graph import FUSED_DOMAIN, Graph, Node
-from ._match import Index, constant, is_scalar, other_input, rank, replace, scalar
+from ._match import Index, constant, first_match, is_scalar, other_input, rank, replace, scalar
 
 
 def _last_axis_mean(idx: Index, node: Node | None, x: str) -> bool:
@@ -117,13 +117,7 @@ def fuse_layernorm(graph: Graph) -> int:
     """
     count = 0
     while True:
-        idx = Index(graph)
-        found = None
-        for node in graph.nodes:
-            if node.op_type == "ReduceMean" and not node.domain:
-                found = _match(idx, node)
-                if found is not None:
-                    break
+        found = first_match(graph, "ReduceMean", _match)
         if found is None:
             return count
         nodes, inputs, out, eps = found
