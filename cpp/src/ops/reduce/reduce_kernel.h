@@ -19,12 +19,12 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <type_traits>
 #include <vector>
 
 #include "ops/common/copy_kernel.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/common/wrap_arith.h"
 
 namespace fastinfer::ops {
 
@@ -36,7 +36,8 @@ struct ReduceLayout {
 };
 
 // `reduced[d]`: axis d of `shape` is reduced.
-ReduceLayout make_reduce_layout(const std::vector<int64_t>& shape, const std::vector<bool>& reduced);
+ReduceLayout make_reduce_layout(const std::vector<int64_t>& shape,
+                                const std::vector<bool>& reduced);
 
 // The element offset of every index over `shape` (row-major order) in a view with
 // `strides`.
@@ -158,36 +159,22 @@ std::unique_ptr<plan::Kernel> make_reduce(const KernelSpec& spec) {
     fail(spec, "this reduction pattern over more than 2^24 elements per output is not supported");
   }
   if constexpr ((kTypes & kReduceF64) != 0) {
-    if (t == DType::kFloat64) return std::make_unique<ReduceKernel<double, R<double>>>(std::move(layout));
+    if (t == DType::kFloat64)
+      return std::make_unique<ReduceKernel<double, R<double>>>(std::move(layout));
   }
   if constexpr ((kTypes & kReduceI32) != 0) {
-    if (t == DType::kInt32) return std::make_unique<ReduceKernel<int32_t, R<int32_t>>>(std::move(layout));
+    if (t == DType::kInt32)
+      return std::make_unique<ReduceKernel<int32_t, R<int32_t>>>(std::move(layout));
   }
   if constexpr ((kTypes & kReduceI64) != 0) {
-    if (t == DType::kInt64) return std::make_unique<ReduceKernel<int64_t, R<int64_t>>>(std::move(layout));
+    if (t == DType::kInt64)
+      return std::make_unique<ReduceKernel<int64_t, R<int64_t>>>(std::move(layout));
   }
   if constexpr ((kTypes & kReduceBool) != 0) {
-    if (t == DType::kBool) return std::make_unique<ReduceKernel<uint8_t, BoolR<uint8_t>>>(std::move(layout));
+    if (t == DType::kBool)
+      return std::make_unique<ReduceKernel<uint8_t, BoolR<uint8_t>>>(std::move(layout));
   }
   return std::make_unique<ReduceKernel<float, R<float>>>(std::move(layout));
-}
-
-// Integer arithmetic that wraps like the elementwise ops instead of signed-overflow UB.
-template <class T>
-T wrap_add(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    using U = std::make_unsigned_t<T>;
-    return static_cast<T>(static_cast<U>(a) + static_cast<U>(b));
-  }
-  return a + b;
-}
-template <class T>
-T wrap_mul(T a, T b) {
-  if constexpr (std::is_integral_v<T>) {
-    using U = std::make_unsigned_t<T>;
-    return static_cast<T>(static_cast<U>(a) * static_cast<U>(b));
-  }
-  return a * b;
 }
 
 }  // namespace fastinfer::ops
