@@ -42,10 +42,12 @@ class GroupNormKernel final : public plan::Kernel {
                         const int64_t g = ng % groups_;
                         for (int64_t c = 0; c < group_channels_; ++c) {
                           const int64_t p = per_channel_ ? g * group_channels_ + c : g;
-                          const float a = inv * scale[p], b = bias[p] - m.mean * a;
+                          // (x - mean) * a, not x * a - mean * a: no cancellation when
+                          // the variance is tiny and a large.
+                          const float a = inv * scale[p], b = bias[p], mean = m.mean;
                           const float* xc = xg + c * spatial_;
                           float* yc = yg + c * spatial_;
-                          for (int64_t s = 0; s < spatial_; ++s) yc[s] = xc[s] * a + b;
+                          for (int64_t s = 0; s < spatial_; ++s) yc[s] = (xc[s] - mean) * a + b;
                         }
                       }
                     });
