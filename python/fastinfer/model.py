@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -19,6 +20,9 @@ import onnx
 from . import _core
 from .compile import CompiledPlan, lower, specialize
 from .compile.lower import placeholder, unsupported_ops
+from .compile.poly_lower import DEFAULT_CACHE_SIZE, PolyCompiled, lower_poly
+from .compile.shape_engine import analyze
+from .compile.symbolic import NotStatic
 from .devices import resolve_device
 from .errors import InputError, InputTypeError, UnsupportedOpError
 from .ir import Graph
@@ -32,6 +36,9 @@ OPTIMIZED_KEY = "fastinfer.optimized"
 # Linear weights at least this large keep only their packed copy once a plan has packed
 # them (the fp32 copy is rebuilt from it for save, export and Model.graph).
 RELEASE_WEIGHTS_OVER = 1 << 20
+# Shape classes kept per model. A class serves every shape its guards admit (typically all
+# sizes but 1 of a dim, whose broadcasting differs), so a handful covers real traffic.
+MAX_SHAPE_CLASSES = 8
 _model_ids = itertools.count()
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray], Sequence[np.ndarray]]
 
@@ -62,13 +69,25 @@ class Model:
         num_threads: int | None,
         pass_counts: dict[str, int],
         source: str,
+        plan_cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        if isinstance(plan_cache_size, bool) or not isinstance(plan_cache_size, int):
+            raise TypeError(f"plan_cache_size must be an int, got {plan_cache_size!r}")
+        if plan_cache_size < 1:
+            raise ValueError(f"plan_cache_size must be >= 1, got {plan_cache_size}")
         self._original = original
         self._graph = graph
         self._pass_counts = pass_counts
         self._source = source
         self._num_threads = num_threads
-        self._plans: dict[tuple, CompiledPlan] = {}
+        self._plan_cache_size = plan_cache_size
+        # Shape classes (most recently used first), each a PolyPlan that binds new sizes in
+        # C++; `_poly_error` says why the model cannot use them (then per-shape plans).
+        self._classes: list[PolyCompiled] = []
+        self._poly_error: str | None = None
+        self._arenas = _core.ArenaPool()
+        self._packed: dict[str, Any] = {}  # FusedLinear weight id -> packed copy (model-owned)
+        self._plans: OrderedDict[tuple, CompiledPlan] = OrderedDict()  # fallback, LRU
         self._weight_prefix = f"model{next(_model_ids)}"
         self._released: dict[str, str] = {}  # constant name -> packed weights id
         self._lock = threading.Lock()
@@ -236,20 +255,90 @@ class Model:
 
     # -- compile and run -------------------------------------------------------------------
     def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
+        """The per-shape plan (the fallback when shape classes do not apply), from a
+        bounded LRU."""
         key = tuple(feeds[i.name].shape for i in self._input_infos)
-        plan = self._plans.get(key)
-        if plan is not None:
-            return plan
         with self._lock:
             plan = self._plans.get(key)
-            if plan is None:
-                shapes = {k: v.shape for k, v in feeds.items()}
-                static = specialize(self._graph, shapes)
-                plan = lower(
-                    static, self._weight_prefix, frozenset(self._released), self._release_weight
-                )
-                self._plans[key] = plan
+            if plan is not None:
+                self._plans.move_to_end(key)
+                return plan
+            shapes = {k: v.shape for k, v in feeds.items()}
+            static = specialize(self._graph, shapes)
+            plan = lower(
+                static, self._weight_prefix, frozenset(self._released), self._release_weight
+            )
+            self._plans[key] = plan
+            while len(self._plans) > self._plan_cache_size:
+                self._plans.popitem(last=False)
         return plan
+
+    def _compile_class(self, feeds: Mapping[str, np.ndarray]) -> PolyCompiled | None:
+        """Compiles the shape class of `feeds` (None, with _poly_error set, when the graph
+        needs per-shape plans)."""
+        with self._lock:
+            for cls in self._classes:  # another thread may have compiled it meanwhile
+                if cls.plan.bind([feeds[n] for n in cls.input_names]):
+                    return cls
+            if self._poly_error is not None:
+                return None
+            self._prepack_weights()
+            try:
+                analysis = analyze(self._graph, {k: v.shape for k, v in feeds.items()})
+                cls = lower_poly(
+                    self._graph,
+                    analysis,
+                    self._arenas,
+                    self._plan_cache_size,
+                    self._weight_prefix,
+                    frozenset(self._released),
+                )
+            except NotStatic as exc:
+                self._poly_error = str(exc)
+                log.info("fastinfer: %s compiles a plan per input shape: %s", self._source, exc)
+                return None
+            self._classes.insert(0, cls)
+            del self._classes[MAX_SHAPE_CLASSES:]
+            return cls
+
+    def _prepack_weights(self) -> None:
+        """Packs every constant FusedLinear weight once for the model's lifetime; large
+        ones then keep only the packed copy (found by id by every plan)."""
+        for node in self._graph.nodes:
+            if node.op_type != "FusedLinear" or len(node.inputs) < 2:
+                continue
+            name = node.inputs[1]
+            weight_id = f"{self._weight_prefix}/{name}"
+            if name not in self._graph.constants or weight_id in self._packed:
+                continue
+            array = self._graph.constants[name]
+            if name in self._released:
+                continue
+            if array.dtype != np.float32 or array.ndim != 2 or 0 in array.shape:
+                continue
+            self._packed[weight_id] = _core._pack_shared_weights(
+                weight_id, np.ascontiguousarray(array)
+            )
+            self._release_weight(name)
+
+    def _run_native(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+        for i, cls in enumerate(self._classes):
+            result = cls.run(feeds, profile)
+            if result is not None:
+                if i:
+                    with self._lock:
+                        if cls in self._classes:
+                            self._classes.remove(cls)
+                            self._classes.insert(0, cls)
+                return result, cls.step_nodes
+        cls = self._compile_class(feeds) if self._poly_error is None else None
+        if cls is not None:
+            result = cls.run(feeds, profile)
+            if result is None:  # pragma: no cover - a class always admits its own shapes
+                raise RuntimeError("a shape class rejected the shapes it was compiled for")
+            return result, cls.step_nodes
+        plan = self._plan_for(feeds)
+        return plan.run(feeds, profile), plan.step_nodes
 
     def _release_weight(self, name: str) -> bool:
         """Called by lower() right after a FusedLinear kernel packed constant `name`: drops
@@ -305,7 +394,7 @@ class Model:
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
             return dict(zip(self._graph.output_names, outs))
-        return self._plan_for(feeds).run(feeds)
+        return self._run_native(feeds)[0]
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
         """``model(x)`` or ``model(a, b)`` or ``model(input_ids=...)``: the single output
@@ -351,19 +440,18 @@ class Model:
         if runs < 1:
             raise ValueError(f"runs must be >= 1, got {runs}")
         feeds = self._feeds(inputs)
-        plan = self._plan_for(feeds)
-        totals = np.zeros(len(plan.step_nodes))
+        totals: np.ndarray | None = None
         last: list[float] = []
         for _ in range(runs):
-            _, last = plan.run(feeds, profile=True)
-            totals += np.asarray(last)
+            (_, last), step_nodes = self._run_native(feeds, profile=True)
+            totals = np.asarray(last) if totals is None else totals + np.asarray(last)
         rows = [
             {"node": name, "op": op, "mean_ms": t / runs * 1e3}
-            for (op, name), t in zip(plan.step_nodes, totals)
+            for (op, name), t in zip(step_nodes, totals)
         ]
         if trace_path is not None:
             events, ts = [], 0.0
-            for (op, name), sec in zip(plan.step_nodes, last):
+            for (op, name), sec in zip(step_nodes, last):
                 events.append(
                     {
                         "name": name,

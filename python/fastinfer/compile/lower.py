@@ -41,6 +41,8 @@ CONSTANT_INPUTS = {
     "ReduceMin": (1,),
     "Conv": (1, 2),
     "FusedConv": (1, 2),
+    "Range": (0, 1, 2),
+    "ConstantOfShape": (0,),
 }
 
 
