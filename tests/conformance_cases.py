@@ -61,6 +61,8 @@ CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
     "ReduceSum": (1,),
     "ReduceMax": (1,),
     "ReduceMin": (1,),
+    "Range": (0, 1, 2),
+    "ConstantOfShape": (0,),
 }
 
 # Element types the native runtime has no tensors for (it has float32, float64, int64, int32,

@@ -95,8 +95,8 @@ void register_poly_plan(py::module_& m) {
           [](PolyPlan& p, const py::array& value, const std::string& name) {
             // Used in place for the plan's lifetime: the caller keeps the array alive and
             // unchanged (the compiler holds the model's arrays).
-            if (!(value.flags() & py::array::c_style) ||
-                reinterpret_cast<uintptr_t>(value.data()) % 64 != 0) {
+            if (value.size() > 0 && (!(value.flags() & py::array::c_style) ||
+                                     reinterpret_cast<uintptr_t>(value.data()) % 64 != 0)) {
               throw py::value_error("constant '" + name +
                                     "' must be C-contiguous and 64-byte aligned");
             }

@@ -98,7 +98,7 @@ def lower_poly(
         if name in released:
             array = graph.constants[name]
             slots[name] = declare(
-                "placeholder", _code(array.dtype), list(array.shape), name
+                "constant_placeholder", _code(array.dtype), list(array.shape), name
             )
             return slots[name]
         if name in graph.constants:

@@ -40,11 +40,20 @@ def norm_axis(axis: int, rank: int) -> int:
 
 @shape_rule(
     "Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Erf",
-    "Gelu", "Softmax", "LogSoftmax", "Identity", "LayerNormalization", "BatchNormalization",
-    "Copy",
+    "Gelu", "Softmax", "LogSoftmax", "Identity", "BatchNormalization", "Copy",
 )  # fmt: skip
 def same_as_input(ctx):
     return [(ctx.dtype(0), ctx.shape(0))]
+
+
+@shape_rule("LayerNormalization")
+def layer_norm(ctx):
+    x = ctx.shape(0)
+    out = [(ctx.dtype(0), x)]
+    axis = norm_axis(int(ctx.attr("axis", -1)), len(x))
+    stats = tuple(x[:axis]) + (1,) * (len(x) - axis)
+    out += [(np.dtype(np.float32), stats)] * (len(ctx.node.outputs) - 1)
+    return out
 
 
 @shape_rule("Dropout")
