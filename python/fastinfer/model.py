@@ -24,7 +24,7 @@ from .compile.poly_lower import DEFAULT_CACHE_SIZE, PolyCompiled, lower_poly
 from .compile.shape_engine import analyze
 from .compile.symbolic import NotStatic
 from .devices import resolve_device
-from .errors import InputError, InputTypeError, UnsupportedOpError
+from .errors import InputError, InputTypeError, UnsupportedOpError, native_errors
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
@@ -77,6 +77,7 @@ class Model:
             raise ValueError(f"plan_cache_size must be >= 1, got {plan_cache_size}")
         self._original = original
         self._graph = graph
+        self._requested_backend = backend
         self._pass_counts = pass_counts
         self._source = source
         self._num_threads = num_threads
@@ -92,8 +93,14 @@ class Model:
         self._released: dict[str, str] = {}  # constant name -> packed weights id
         self._lock = threading.Lock()
         self._ort = None
+        self._segments: list | None = None
+        self.placement: dict[str, str] = {}  # node name -> "native" | "onnxruntime"
         self.device = resolve_device(device)
         self.backend, self.backend_reason = self._choose_backend(backend)
+        if self.backend == "partitioned":
+            self._partition()
+        else:
+            self.placement = {n.name: self.backend for n in self._graph.nodes}
         log.info(
             "fastinfer: %s runs on %s (%s): %s",
             source,
@@ -129,10 +136,44 @@ class Model:
                 check_supported(self._graph)
             return "native", "backend='native' was requested and covers every op"
         if missing:
-            return "onnxruntime", (
-                "the native backend does not support " + ", ".join(sorted(missing))
+            nodes = sum(len(v) for v in missing.values())
+            return "partitioned", (
+                f"{nodes} node(s) run on onnxruntime (the native backend lacks "
+                + ", ".join(sorted(missing))
+                + "); every other node runs natively"
             )
         return "native", "the native backend covers every op of the optimized graph"
+
+    def _partition(self) -> None:
+        """Cuts the graph into native and onnxruntime segments (partition.py)."""
+        import onnxruntime as ort
+
+        from .partition import ORT, build_segments
+
+        opts = ort.SessionOptions()
+        if self._num_threads:
+            opts.intra_op_num_threads = self._num_threads
+
+        def make_native(sub: Graph) -> Model:
+            return Model(
+                None,
+                sub,
+                backend="native",
+                device="cpu",
+                num_threads=self._num_threads,
+                pass_counts={},
+                source=f"{self._source} [{sub.name}]",
+                plan_cache_size=self._plan_cache_size,
+            )
+
+        self._segments, self.placement = build_segments(self._graph, make_native, opts)
+        on_ort = [n for n, p in self.placement.items() if p == ORT]
+        log.info(
+            "fastinfer: %s: %d segment(s); on onnxruntime: %s",
+            self._source,
+            len(self._segments),
+            ", ".join(on_ort),
+        )
 
     def _ort_session(self):
         import onnxruntime as ort
@@ -394,7 +435,13 @@ class Model:
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
             return dict(zip(self._graph.output_names, outs))
-        return self._run_native(feeds)[0]
+        if self._segments is not None:
+            env = dict(feeds)
+            for seg in self._segments:
+                env.update(seg.run(env))
+            return {name: env[name] for name in self._graph.output_names}
+        with native_errors():
+            return self._run_native(feeds)[0]
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
         """``model(x)`` or ``model(a, b)`` or ``model(input_ids=...)``: the single output
@@ -413,6 +460,11 @@ class Model:
             static = specialize(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
         text = graph_summary(self._graph, static, self._pass_counts)
         text += f"\nbackend: {self.backend} on {self.device} ({self.backend_reason})"
+        if self._segments is not None:
+            for seg in self._segments:
+                names = ", ".join(n.name for n in seg.nodes[:6])
+                more = f", ... ({len(seg.nodes)} nodes)" if len(seg.nodes) > 6 else ""
+                text += f"\n  {seg.placement}: {names}{more}"
         mem = self.memory()
         for i, cls in enumerate(mem["shape_classes"]):
             text += (
@@ -476,14 +528,15 @@ class Model:
         if self.backend != "native":
             raise UnsupportedOpError(
                 f"profile() needs the native backend; this model runs on {self.backend}", ops=[]
-            )
+            )  # partitioned models: profile each segment's ops with onnxruntime's profiler
         if runs < 1:
             raise ValueError(f"runs must be >= 1, got {runs}")
         feeds = self._feeds(inputs)
         totals: np.ndarray | None = None
         last: list[float] = []
         for _ in range(runs):
-            (_, last), step_nodes = self._run_native(feeds, profile=True)
+            with native_errors():
+                (_, last), step_nodes = self._run_native(feeds, profile=True)
             totals = np.asarray(last) if totals is None else totals + np.asarray(last)
         rows = [
             {"node": name, "op": op, "mean_ms": t / runs * 1e3}
@@ -509,17 +562,32 @@ class Model:
                 json.dump({"traceEvents": events, "displayTimeUnit": "ms"}, f)
         return sorted(rows, key=lambda r: -r["mean_ms"])
 
-    # -- save ------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Writes the optimized model (ONNX with fastinfer's fused ops, domain
-        ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
-        again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
+    # -- pickle: a model crosses to worker processes (multiprocessing, Ray) ----------------
+    def __reduce__(self):
+        """Pickles the model as its optimized ONNX bytes and load options (never a pickled
+        graph); unpickling loads it again, without re-running the passes."""
+        options = {
+            "backend": self._requested_backend,
+            "device": self.device,
+            "num_threads": self._num_threads,
+            "plan_cache_size": self._plan_cache_size,
+        }
+        return (_unpickle, (self._optimized_proto().SerializeToString(), options))
+
+    def _optimized_proto(self) -> onnx.ModelProto:
         model = to_onnx(self._materialized())
         meta = model.metadata_props.add()
         meta.key, meta.value = OPTIMIZED_KEY, json.dumps(self._pass_counts)
         orig = model.metadata_props.add()
         orig.key, orig.value = "fastinfer.original_opset", str(self._graph.opset)
-        onnx.save(model, os.fspath(path))
+        return model
+
+    # -- save ------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the optimized model (ONNX with fastinfer's fused ops, domain
+        ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
+        again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
+        onnx.save(self._optimized_proto(), os.fspath(path))
 
     def export_onnx(self, path: str | os.PathLike) -> None:
         """Writes standard ONNX that onnxruntime runs: the optimized graph with fused ops
@@ -599,3 +667,7 @@ def load(
     )
     log.info("fastinfer: loaded %s in %.2f s", what, time.perf_counter() - start)
     return model
+
+
+def _unpickle(data: bytes, options: dict[str, Any]) -> Model:
+    return load(data, **options)
