@@ -61,6 +61,17 @@ CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
     "ReduceSum": (1,),
     "ReduceMax": (1,),
     "ReduceMin": (1,),
+    "ReduceL1": (1,),
+    "ReduceL2": (1,),
+    "ReduceLogSum": (1,),
+    "ReduceLogSumExp": (1,),
+    "ReduceProd": (1,),
+    "ReduceSumSquare": (1,),
+    # Axis, depth, k, pads/axes and the generators' scalars and shape.
+    "CumSum": (1,),
+    "OneHot": (1,),
+    "TopK": (1,),
+    "Pad": (1, 3),
     "Range": (0, 1, 2),
     "ConstantOfShape": (0,),
 }

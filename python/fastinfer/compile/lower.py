@@ -39,10 +39,20 @@ CONSTANT_INPUTS = {
     "ReduceSum": (1,),
     "ReduceMax": (1,),
     "ReduceMin": (1,),
-    "Conv": (1, 2),
-    "FusedConv": (1, 2),
+    "ReduceL1": (1,),
+    "ReduceL2": (1,),
+    "ReduceLogSum": (1,),
+    "ReduceLogSumExp": (1,),
+    "ReduceProd": (1,),
+    "ReduceSumSquare": (1,),
+    "CumSum": (1,),
+    "OneHot": (1,),
+    "TopK": (1,),
+    "Pad": (1, 3),
     "Range": (0, 1, 2),
     "ConstantOfShape": (0,),
+    "Conv": (1, 2),
+    "FusedConv": (1, 2),
 }
 
 

@@ -2,12 +2,13 @@
 // optional bias, which must have the normalised shape X[axis:] (up to leading 1s). The optional
 // Mean and InvStdDev outputs (float32, shape X[:axis] + [1] * (rank - axis)) are written when the
 // node has them. Variance is computed as the mean of squared deviations (two passes over
-// a row that sits in L1), not E[x^2] - E[x]^2, which cancels badly.
+// a row that sits in L1; lane_sum.h).
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
+#include "ops/common/lane_sum.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 
@@ -39,33 +40,10 @@ class LayerNormKernel final : public plan::Kernel {
   }
 
  private:
-  // Sum with 16 partial accumulators: the compiler vectorises it, and the error grows
-  // with n / 16 instead of n.
-  template <class F>
-  static float lane_sum(int64_t n, const F& f) {
-    constexpr int kLanes = 16;
-    float acc[kLanes] = {};
-    int64_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-      for (int j = 0; j < kLanes; ++j) acc[j] += f(i + j);
-    }
-    for (int j = 0; i < n; ++i, ++j) acc[j] += f(i);
-    for (int w = kLanes / 2; w > 0; w /= 2) {
-      for (int j = 0; j < w; ++j) acc[j] += acc[j + w];
-    }
-    return acc[0];
-  }
-
   void row(const float* __restrict x, const float* __restrict scale, const float* __restrict bias,
            float* __restrict y, float* mean_out, float* inv_out) const {
     const int64_t n = n_;
-    const float mean = lane_sum(n, [&](int64_t i) { return x[i]; }) / static_cast<float>(n);
-    const float var = lane_sum(n,
-                               [&](int64_t i) {
-                                 const float d = x[i] - mean;
-                                 return d * d;
-                               }) /
-                      static_cast<float>(n);
+    const auto [mean, var] = moments(n, [&](int64_t i) { return x[i]; });
     const float inv = 1.0f / std::sqrt(var + eps_);
     if (bias) {
       for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
