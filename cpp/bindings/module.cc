@@ -23,4 +23,5 @@ PYBIND11_MODULE(_core, m) {
   fastinfer::bindings::register_memory(m);
   fastinfer::bindings::register_batch(m);
   fastinfer::bindings::register_plan(m);
+  fastinfer::bindings::register_poly_plan(m);
 }

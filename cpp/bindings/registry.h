@@ -10,4 +10,5 @@ void register_f32(pybind11::module_& m);
 void register_memory(pybind11::module_& m);
 void register_batch(pybind11::module_& m);
 void register_plan(pybind11::module_& m);
+void register_poly_plan(pybind11::module_& m);
 }  // namespace fastinfer::bindings

@@ -11,20 +11,24 @@ from ._runtime import cpu_info, get_num_threads, set_num_threads
 from .devices import devices
 from .errors import (
     DeviceError,
+    ExecutionError,
     FastInferError,
     InputError,
     InputTypeError,
     InvalidModelError,
+    KernelError,
     UnsupportedOpError,
 )
 from .model import Model, TensorInfo, load
 
 __all__ = [
     "DeviceError",
+    "ExecutionError",
     "FastInferError",
     "InputError",
     "InputTypeError",
     "InvalidModelError",
+    "KernelError",
     "Model",
     "TensorInfo",
     "UnsupportedOpError",

@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 
 class FastInferError(Exception):
     """Base class of every fastinfer-specific error."""
@@ -33,3 +37,48 @@ class InputTypeError(FastInferError, TypeError):
 
 class DeviceError(FastInferError, RuntimeError):
     """The requested device is not available (never a silent fall back to another one)."""
+
+
+class KernelError(FastInferError, ValueError):
+    """A native kernel refused a node while building or running a plan: sizes, dtypes or
+    attributes it cannot handle, or input values out of range (an index past the end).
+    ``node`` names the node and ``op`` its type."""
+
+    def __init__(self, message: str, node: str = "", op: str = "") -> None:
+        super().__init__(message)
+        self.node, self.op = node, op
+
+
+class ExecutionError(FastInferError, RuntimeError):
+    """A native step failed at run time for a reason other than its inputs."""
+
+    def __init__(self, message: str, node: str = "", op: str = "") -> None:
+        super().__init__(message)
+        self.node, self.op = node, op
+
+
+_WHERE = re.compile(r"^(?P<op>[A-Za-z0-9_.]+) '(?P<node>[^']*)': ")
+
+
+@contextmanager
+def native_errors() -> Iterator[None]:
+    """The one place where errors of the C++ side become the package's exceptions.
+
+    The core throws std::invalid_argument / std::out_of_range / std::runtime_error whose
+    message starts with the step ("MatMul 'mm1': ..."); pybind11 turns them into
+    ValueError / IndexError / RuntimeError. Here they become KernelError (a ValueError) or
+    ExecutionError (a RuntimeError) with ``node`` and ``op`` set; TypeError, MemoryError and
+    the package's own errors pass through unchanged.
+    """
+    try:
+        yield
+    except FastInferError:
+        raise
+    except (ValueError, IndexError) as exc:
+        m = _WHERE.match(str(exc))
+        node, op = (m["node"], m["op"]) if m else ("", "")
+        raise KernelError(str(exc), node=node, op=op) from exc
+    except RuntimeError as exc:
+        m = _WHERE.match(str(exc))
+        node, op = (m["node"], m["op"]) if m else ("", "")
+        raise ExecutionError(str(exc), node=node, op=op) from exc

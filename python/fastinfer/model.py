@@ -9,6 +9,7 @@ import logging
 import os
 import threading
 import time
+from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Union
@@ -19,8 +20,11 @@ import onnx
 from . import _core
 from .compile import CompiledPlan, lower, specialize
 from .compile.lower import placeholder, unsupported_ops
+from .compile.poly_lower import DEFAULT_CACHE_SIZE, PolyCompiled, lower_poly
+from .compile.shape_engine import analyze
+from .compile.symbolic import NotStatic
 from .devices import resolve_device
-from .errors import InputError, InputTypeError, UnsupportedOpError
+from .errors import InputError, InputTypeError, UnsupportedOpError, native_errors
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
@@ -32,6 +36,9 @@ OPTIMIZED_KEY = "fastinfer.optimized"
 # Linear weights at least this large keep only their packed copy once a plan has packed
 # them (the fp32 copy is rebuilt from it for save, export and Model.graph).
 RELEASE_WEIGHTS_OVER = 1 << 20
+# Shape classes kept per model. A class serves every shape its guards admit (typically all
+# sizes but 1 of a dim, whose broadcasting differs), so a handful covers real traffic.
+MAX_SHAPE_CLASSES = 8
 _model_ids = itertools.count()
 Inputs = Union[np.ndarray, Mapping[str, np.ndarray], Sequence[np.ndarray]]
 
@@ -62,19 +69,38 @@ class Model:
         num_threads: int | None,
         pass_counts: dict[str, int],
         source: str,
+        plan_cache_size: int = DEFAULT_CACHE_SIZE,
     ) -> None:
+        if isinstance(plan_cache_size, bool) or not isinstance(plan_cache_size, int):
+            raise TypeError(f"plan_cache_size must be an int, got {plan_cache_size!r}")
+        if plan_cache_size < 1:
+            raise ValueError(f"plan_cache_size must be >= 1, got {plan_cache_size}")
         self._original = original
         self._graph = graph
+        self._requested_backend = backend
         self._pass_counts = pass_counts
         self._source = source
         self._num_threads = num_threads
-        self._plans: dict[tuple, CompiledPlan] = {}
+        self._plan_cache_size = plan_cache_size
+        # Shape classes (most recently used first), each a PolyPlan that binds new sizes in
+        # C++; `_poly_error` says why the model cannot use them (then per-shape plans).
+        self._classes: list[PolyCompiled] = []
+        self._poly_error: str | None = None
+        self._arenas = _core.ArenaPool()
+        self._packed: dict[str, Any] = {}  # FusedLinear weight id -> packed copy (model-owned)
+        self._plans: OrderedDict[tuple, CompiledPlan] = OrderedDict()  # fallback, LRU
         self._weight_prefix = f"model{next(_model_ids)}"
         self._released: dict[str, str] = {}  # constant name -> packed weights id
         self._lock = threading.Lock()
         self._ort = None
+        self._segments: list | None = None
+        self.placement: dict[str, str] = {}  # node name -> "native" | "onnxruntime"
         self.device = resolve_device(device)
         self.backend, self.backend_reason = self._choose_backend(backend)
+        if self.backend == "partitioned":
+            self._partition()
+        else:
+            self.placement = {n.name: self.backend for n in self._graph.nodes}
         log.info(
             "fastinfer: %s runs on %s (%s): %s",
             source,
@@ -110,10 +136,44 @@ class Model:
                 check_supported(self._graph)
             return "native", "backend='native' was requested and covers every op"
         if missing:
-            return "onnxruntime", (
-                "the native backend does not support " + ", ".join(sorted(missing))
+            nodes = sum(len(v) for v in missing.values())
+            return "partitioned", (
+                f"{nodes} node(s) run on onnxruntime (the native backend lacks "
+                + ", ".join(sorted(missing))
+                + "); every other node runs natively"
             )
         return "native", "the native backend covers every op of the optimized graph"
+
+    def _partition(self) -> None:
+        """Cuts the graph into native and onnxruntime segments (partition.py)."""
+        import onnxruntime as ort
+
+        from .partition import ORT, build_segments
+
+        opts = ort.SessionOptions()
+        if self._num_threads:
+            opts.intra_op_num_threads = self._num_threads
+
+        def make_native(sub: Graph) -> Model:
+            return Model(
+                None,
+                sub,
+                backend="native",
+                device="cpu",
+                num_threads=self._num_threads,
+                pass_counts={},
+                source=f"{self._source} [{sub.name}]",
+                plan_cache_size=self._plan_cache_size,
+            )
+
+        self._segments, self.placement = build_segments(self._graph, make_native, opts)
+        on_ort = [n for n, p in self.placement.items() if p == ORT]
+        log.info(
+            "fastinfer: %s: %d segment(s); on onnxruntime: %s",
+            self._source,
+            len(self._segments),
+            ", ".join(on_ort),
+        )
 
     def _ort_session(self):
         import onnxruntime as ort
@@ -236,20 +296,90 @@ class Model:
 
     # -- compile and run -------------------------------------------------------------------
     def _plan_for(self, feeds: Mapping[str, np.ndarray]) -> CompiledPlan:
+        """The per-shape plan (the fallback when shape classes do not apply), from a
+        bounded LRU."""
         key = tuple(feeds[i.name].shape for i in self._input_infos)
-        plan = self._plans.get(key)
-        if plan is not None:
-            return plan
         with self._lock:
             plan = self._plans.get(key)
-            if plan is None:
-                shapes = {k: v.shape for k, v in feeds.items()}
-                static = specialize(self._graph, shapes)
-                plan = lower(
-                    static, self._weight_prefix, frozenset(self._released), self._release_weight
-                )
-                self._plans[key] = plan
+            if plan is not None:
+                self._plans.move_to_end(key)
+                return plan
+            shapes = {k: v.shape for k, v in feeds.items()}
+            static = specialize(self._graph, shapes)
+            plan = lower(
+                static, self._weight_prefix, frozenset(self._released), self._release_weight
+            )
+            self._plans[key] = plan
+            while len(self._plans) > self._plan_cache_size:
+                self._plans.popitem(last=False)
         return plan
+
+    def _compile_class(self, feeds: Mapping[str, np.ndarray]) -> PolyCompiled | None:
+        """Compiles the shape class of `feeds` (None, with _poly_error set, when the graph
+        needs per-shape plans)."""
+        with self._lock:
+            for cls in self._classes:  # another thread may have compiled it meanwhile
+                if cls.plan.bind([feeds[n] for n in cls.input_names]):
+                    return cls
+            if self._poly_error is not None:
+                return None
+            self._prepack_weights()
+            try:
+                analysis = analyze(self._graph, {k: v.shape for k, v in feeds.items()})
+                cls = lower_poly(
+                    self._graph,
+                    analysis,
+                    self._arenas,
+                    self._plan_cache_size,
+                    self._weight_prefix,
+                    frozenset(self._released),
+                )
+            except NotStatic as exc:
+                self._poly_error = str(exc)
+                log.info("fastinfer: %s compiles a plan per input shape: %s", self._source, exc)
+                return None
+            self._classes.insert(0, cls)
+            del self._classes[MAX_SHAPE_CLASSES:]
+            return cls
+
+    def _prepack_weights(self) -> None:
+        """Packs every constant FusedLinear weight once for the model's lifetime; large
+        ones then keep only the packed copy (found by id by every plan)."""
+        for node in self._graph.nodes:
+            if node.op_type != "FusedLinear" or len(node.inputs) < 2:
+                continue
+            name = node.inputs[1]
+            weight_id = f"{self._weight_prefix}/{name}"
+            if name not in self._graph.constants or weight_id in self._packed:
+                continue
+            array = self._graph.constants[name]
+            if name in self._released:
+                continue
+            if array.dtype != np.float32 or array.ndim != 2 or 0 in array.shape:
+                continue
+            self._packed[weight_id] = _core._pack_shared_weights(
+                weight_id, np.ascontiguousarray(array)
+            )
+            self._release_weight(name)
+
+    def _run_native(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+        for i, cls in enumerate(self._classes):
+            result = cls.run(feeds, profile)
+            if result is not None:
+                if i:
+                    with self._lock:
+                        if cls in self._classes:
+                            self._classes.remove(cls)
+                            self._classes.insert(0, cls)
+                return result, cls.step_nodes
+        cls = self._compile_class(feeds) if self._poly_error is None else None
+        if cls is not None:
+            result = cls.run(feeds, profile)
+            if result is None:  # pragma: no cover - a class always admits its own shapes
+                raise RuntimeError("a shape class rejected the shapes it was compiled for")
+            return result, cls.step_nodes
+        plan = self._plan_for(feeds)
+        return plan.run(feeds, profile), plan.step_nodes
 
     def _release_weight(self, name: str) -> bool:
         """Called by lower() right after a FusedLinear kernel packed constant `name`: drops
@@ -305,7 +435,13 @@ class Model:
         if self.backend == "onnxruntime":
             outs = self._ort.run(None, feeds)
             return dict(zip(self._graph.output_names, outs))
-        return self._plan_for(feeds).run(feeds)
+        if self._segments is not None:
+            env = dict(feeds)
+            for seg in self._segments:
+                env.update(seg.run(env))
+            return {name: env[name] for name in self._graph.output_names}
+        with native_errors():
+            return self._run_native(feeds)[0]
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
         """``model(x)`` or ``model(a, b)`` or ``model(input_ids=...)``: the single output
@@ -324,20 +460,65 @@ class Model:
             static = specialize(self._graph, {k: tuple(v) for k, v in input_shapes.items()})
         text = graph_summary(self._graph, static, self._pass_counts)
         text += f"\nbackend: {self.backend} on {self.device} ({self.backend_reason})"
-        for key, plan in self._plans.items():
-            m = plan.memory()
+        if self._segments is not None:
+            for seg in self._segments:
+                names = ", ".join(n.name for n in seg.nodes[:6])
+                more = f", ... ({len(seg.nodes)} nodes)" if len(seg.nodes) > 6 else ""
+                text += f"\n  {seg.placement}: {names}{more}"
+        mem = self.memory()
+        for i, cls in enumerate(mem["shape_classes"]):
             text += (
-                f"\nplan for {key}: {len(plan.step_nodes)} steps, arena "
-                f"{m['arena_bytes'] / 2**20:.2f} MiB (lower bound "
-                f"{m['arena_lower_bound_bytes'] / 2**20:.2f} MiB, without reuse "
-                f"{m['intermediate_bytes_without_reuse'] / 2**20:.2f} MiB), constants "
-                f"{m['constant_bytes'] / 2**20:.2f} MiB"
+                f"\nshape class {i}: {cls['steps']} steps over {cls['symbols']} symbolic dims, "
+                f"{cls['guards']} guards; {cls['cached']} shapes bound (hits {cls['hits']}, "
+                f"misses {cls['misses']}, evicted {cls['evictions']}, "
+                f"{cls['bind_seconds'] * 1e3:.1f} ms binding)"
             )
+        for key, m in mem["per_shape_plans"].items():
+            text += (
+                f"\nplan for {key}: arena {m['arena_bytes'] / 2**20:.2f} MiB (lower bound "
+                f"{m['arena_lower_bound_bytes'] / 2**20:.2f} MiB, without reuse "
+                f"{m['intermediate_bytes_without_reuse'] / 2**20:.2f} MiB)"
+            )
+        text += (
+            f"\nmemory: arenas {mem['arena_bytes'] / 2**20:.2f} MiB in {mem['arena_buffers']} "
+            f"buffer(s) (peak {mem['arena_peak_bytes'] / 2**20:.2f} MiB), packed weights "
+            f"{mem['packed_weight_bytes'] / 2**20:.2f} MiB, constants "
+            f"{mem['constant_bytes'] / 2**20:.2f} MiB"
+        )
         return text
 
     def memory(self) -> dict[str, Any]:
-        """Bytes of each compiled plan (arena, its lower bound, constants)."""
-        return {str(k): p.memory() for k, p in self._plans.items()}
+        """What the model holds: arena bytes (shared by all its plans: one buffer per
+        concurrent run), packed weights, constants, and per shape class the plans cached
+        for input shapes (with hits, misses, evictions); ``per_shape_plans`` lists the
+        fallback plans of graphs that need one plan per shape."""
+        classes = []
+        for cls in list(self._classes):
+            st = cls.plan.stats()
+            classes.append(
+                {
+                    "steps": len(cls.step_nodes),
+                    "symbols": cls.num_symbols,
+                    "guards": cls.num_guards,
+                    "capacity": cls.plan.capacity,
+                    **st,
+                }
+            )
+        per_shape = {str(k): p.memory() for k, p in list(self._plans.items())}
+        constants = sum(
+            a.nbytes for a in self._graph.constants.values() if 0 not in a.strides or a.size <= 1
+        )
+        return {
+            "arena_bytes": self._arenas.bytes_held,
+            "arena_peak_bytes": self._arenas.peak_bytes,
+            "arena_buffers": self._arenas.buffers,
+            "packed_weight_bytes": sum(p.nbytes for p in self._packed.values()),
+            "constant_bytes": constants,
+            "plans_cached": sum(c["cached"] for c in classes) + len(per_shape),
+            "plan_cache_size": self._plan_cache_size,
+            "shape_classes": classes,
+            "per_shape_plans": per_shape,
+        }
 
     def profile(
         self, inputs: Inputs, runs: int = 10, trace_path: str | None = None
@@ -347,23 +528,23 @@ class Model:
         if self.backend != "native":
             raise UnsupportedOpError(
                 f"profile() needs the native backend; this model runs on {self.backend}", ops=[]
-            )
+            )  # partitioned models: profile each segment's ops with onnxruntime's profiler
         if runs < 1:
             raise ValueError(f"runs must be >= 1, got {runs}")
         feeds = self._feeds(inputs)
-        plan = self._plan_for(feeds)
-        totals = np.zeros(len(plan.step_nodes))
+        totals: np.ndarray | None = None
         last: list[float] = []
         for _ in range(runs):
-            _, last = plan.run(feeds, profile=True)
-            totals += np.asarray(last)
+            with native_errors():
+                (_, last), step_nodes = self._run_native(feeds, profile=True)
+            totals = np.asarray(last) if totals is None else totals + np.asarray(last)
         rows = [
             {"node": name, "op": op, "mean_ms": t / runs * 1e3}
-            for (op, name), t in zip(plan.step_nodes, totals)
+            for (op, name), t in zip(step_nodes, totals)
         ]
         if trace_path is not None:
             events, ts = [], 0.0
-            for (op, name), sec in zip(plan.step_nodes, last):
+            for (op, name), sec in zip(step_nodes, last):
                 events.append(
                     {
                         "name": name,
@@ -381,17 +562,32 @@ class Model:
                 json.dump({"traceEvents": events, "displayTimeUnit": "ms"}, f)
         return sorted(rows, key=lambda r: -r["mean_ms"])
 
-    # -- save ------------------------------------------------------------------------------
-    def save(self, path: str | os.PathLike) -> None:
-        """Writes the optimized model (ONNX with fastinfer's fused ops, domain
-        ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
-        again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
+    # -- pickle: a model crosses to worker processes (multiprocessing, Ray) ----------------
+    def __reduce__(self):
+        """Pickles the model as its optimized ONNX bytes and load options (never a pickled
+        graph); unpickling loads it again, without re-running the passes."""
+        options = {
+            "backend": self._requested_backend,
+            "device": self.device,
+            "num_threads": self._num_threads,
+            "plan_cache_size": self._plan_cache_size,
+        }
+        return (_unpickle, (self._optimized_proto().SerializeToString(), options))
+
+    def _optimized_proto(self) -> onnx.ModelProto:
         model = to_onnx(self._materialized())
         meta = model.metadata_props.add()
         meta.key, meta.value = OPTIMIZED_KEY, json.dumps(self._pass_counts)
         orig = model.metadata_props.add()
         orig.key, orig.value = "fastinfer.original_opset", str(self._graph.opset)
-        onnx.save(model, os.fspath(path))
+        return model
+
+    # -- save ------------------------------------------------------------------------------
+    def save(self, path: str | os.PathLike) -> None:
+        """Writes the optimized model (ONNX with fastinfer's fused ops, domain
+        ``ai.fastinfer``); :func:`fastinfer.load` reads it back without running the passes
+        again. Use :meth:`export_onnx` for a file any ONNX runtime can run."""
+        onnx.save(self._optimized_proto(), os.fspath(path))
 
     def export_onnx(self, path: str | os.PathLike) -> None:
         """Writes standard ONNX that onnxruntime runs: the optimized graph with fused ops
@@ -411,6 +607,7 @@ def load(
     device: str = "auto",
     num_threads: int | None = None,
     optimize: bool = True,
+    plan_cache_size: int = DEFAULT_CACHE_SIZE,
 ) -> Model:
     """Loads an ONNX model (path, bytes or ``onnx.ModelProto``), optimizes it and prepares it
     to run.
@@ -427,6 +624,10 @@ def load(
         unavailable; "auto" picks CUDA when available, else CPU.
     num_threads : int, optional
         Intra-op threads (sets fastinfer's pool for the native backend).
+    plan_cache_size : int
+        Plans kept per shape class for recent input shapes (LRU). A plan for a new shape is
+        built in C++ from the class's compiled recipe (about 0.1 ms for a BERT layer stack),
+        so this bounds memory, not compile time.
     """
     from ._runtime import set_num_threads
 
@@ -462,6 +663,11 @@ def load(
         num_threads=num_threads,
         pass_counts=counts,
         source=what,
+        plan_cache_size=plan_cache_size,
     )
     log.info("fastinfer: loaded %s in %.2f s", what, time.perf_counter() - start)
     return model
+
+
+def _unpickle(data: bytes, options: dict[str, Any]) -> Model:
+    return load(data, **options)

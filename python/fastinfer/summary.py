@@ -14,7 +14,7 @@ CONV_OPS = {"Conv", "FusedConv"}
 
 def _shape(static: Graph | None, graph: Graph, name: str):
     for g in (static, graph):
-        if g is not None:
+        if isinstance(g, Graph):
             v = g.value(name)
             if v.is_static:
                 return v.shape

@@ -13,6 +13,8 @@
 #include <variant>
 #include <vector>
 
+#include "fastinfer/arena_pool.h"
+
 namespace fastinfer::plan {
 
 // ONNX TensorProto data type codes, so Python can pass them through unchanged.
@@ -116,10 +118,14 @@ class Plan {
 
   // Places intermediates in one arena with the static planner; no more tensors or steps.
   void finalize();
+  // Runs take their arenas from `pool` (shared by a model's plans) instead of the plan's
+  // own free list.
+  void set_arena_pool(std::shared_ptr<ArenaPool> pool);
 
   // Runs all steps. input_ptrs / output_ptrs follow the order of add_input / add_output.
   // Thread safe: each concurrent run takes its own arena from a free list. When
-  // step_seconds is given it receives each step's wall time.
+  // step_seconds is given it receives each step's wall time. An exception thrown by a
+  // kernel is rethrown with the same type and the step's "Op 'node': " in front.
   void run(const std::vector<const void*>& input_ptrs, const std::vector<void*>& output_ptrs,
            std::vector<double>* step_seconds = nullptr) const;
 

@@ -42,6 +42,7 @@ struct Plan::Impl {
   mutable std::mutex arena_mu;
   mutable std::vector<AlignedBuffer<uint8_t>> free_arenas;
   mutable int64_t arenas_allocated = 0;
+  std::shared_ptr<ArenaPool> arena_pool;  // when set, arenas come from it
 
   void check_open(const char* what) const {
     if (finalized) throw std::logic_error(std::string("plan is finalized: cannot ") + what);
@@ -189,6 +190,31 @@ void Plan::finalize() {
   impl_->finalized = true;
 }
 
+void Plan::set_arena_pool(std::shared_ptr<ArenaPool> pool) { impl_->arena_pool = std::move(pool); }
+
+namespace {
+// Runs one step; an exception leaves with the step named, keeping its type (so
+// std::invalid_argument still reaches Python as ValueError).
+void run_step(const Kernel& kernel, const std::string& op, const std::string& name,
+              const void* const* ins, void* const* outs) {
+  const std::string where = op + " '" + name + "'";
+  try {
+    kernel.run(ins, outs);
+  } catch (const std::invalid_argument& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw std::invalid_argument(where + ": " + e.what());
+  } catch (const std::out_of_range& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw std::out_of_range(where + ": " + e.what());
+  } catch (const std::bad_alloc&) {
+    throw;
+  } catch (const std::exception& e) {
+    if (std::string(e.what()).rfind(where, 0) == 0) throw;
+    throw std::runtime_error(where + ": " + e.what());
+  }
+}
+}  // namespace
+
 void Plan::run(const std::vector<const void*>& input_ptrs, const std::vector<void*>& output_ptrs,
                std::vector<double>* step_seconds) const {
   const Impl& p = *impl_;
@@ -201,7 +227,9 @@ void Plan::run(const std::vector<const void*>& input_ptrs, const std::vector<voi
   }
   // Each concurrent run has its own arena; arenas are reused run after run.
   AlignedBuffer<uint8_t> arena;
-  {
+  if (p.arena_pool) {
+    arena = p.arena_pool->acquire(p.arena_bytes);
+  } else {
     std::lock_guard<std::mutex> lock(p.arena_mu);
     if (!p.free_arenas.empty()) {
       arena = std::move(p.free_arenas.back());
@@ -217,6 +245,10 @@ void Plan::run(const std::vector<const void*>& input_ptrs, const std::vector<voi
     const Impl& p;
     AlignedBuffer<uint8_t>& arena;
     ~ReturnArena() {
+      if (p.arena_pool) {
+        p.arena_pool->release(std::move(arena));
+        return;
+      }
       std::lock_guard<std::mutex> lock(p.arena_mu);
       p.free_arenas.push_back(std::move(arena));
     }
@@ -254,11 +286,11 @@ void Plan::run(const std::vector<const void*>& input_ptrs, const std::vector<voi
     for (int t : st.outputs) outs.push_back(ptr[static_cast<size_t>(t)]);
     if (step_seconds) {
       const auto start = std::chrono::steady_clock::now();
-      st.kernel->run(ins.data(), outs.data());
+      run_step(*st.kernel, st.op, st.name, ins.data(), outs.data());
       (*step_seconds)[k] =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     } else {
-      st.kernel->run(ins.data(), outs.data());
+      run_step(*st.kernel, st.op, st.name, ins.data(), outs.data());
     }
   }
 }

@@ -9,7 +9,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..errors import InvalidModelError
-from .graph import FUSED_DOMAIN, Graph, Node, Shape, Value, aligned
+from .graph import Graph, Node, Shape, Value, aligned
 
 
 def np_dtype(elem_type: int) -> np.dtype | None:
@@ -170,8 +170,10 @@ def to_onnx(
         value_info=value_info,
     )
     opsets = [helper.make_opsetid("", graph.opset)]
-    if any(n.domain == FUSED_DOMAIN for n in graph.nodes):
-        opsets.append(helper.make_opsetid(FUSED_DOMAIN, 1))
+    # Other domains (fastinfer's fused ops, onnxruntime's com.microsoft, ...) at version 1:
+    # the IR does not keep their opset versions.
+    for domain in sorted({n.domain for n in graph.nodes} - {"", "ai.onnx"}):
+        opsets.append(helper.make_opsetid(domain, 1))
     model = helper.make_model(g, opset_imports=opsets, producer_name="fastinfer")
     model.ir_version = min(model.ir_version, 9)
     return model
