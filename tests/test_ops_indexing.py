@@ -3,7 +3,8 @@ GatherND, ScatterElements, ScatterND, OneHot, TopK, Trilu, Pad, DepthToSpace, Sp
 ReverseSequence. They only move or compare elements, so results are exact.
 
 Indices read at run time are checked before anything is written: an out-of-range one
-raises IndexError (C++ std::out_of_range) whose message names the node."""
+throws std::out_of_range naming the node, IndexError from a bare _core plan and
+fastinfer.KernelError from Model.run."""
 
 from __future__ import annotations
 
@@ -139,9 +140,9 @@ def test_index_out_of_range_at_run_time(rng):
 
 
 def test_index_error_through_a_loaded_model():
-    """The run-time error reaches the caller of Model.run as IndexError (pybind11's mapping
-    of std::out_of_range), and the model stays usable: its arena went back to the pool."""
-    node = helper.make_node("GatherElements", ["x", "i"], ["y"], axis=1)
+    """The run-time error reaches the caller of Model.run as KernelError naming the node, and
+    the model stays usable: its arena went back to the pool."""
+    node = helper.make_node("GatherElements", ["x", "i"], ["y"], axis=1, name="pick")
     graph = helper.make_graph(
         [node],
         "g",
@@ -155,8 +156,9 @@ def test_index_error_through_a_loaded_model():
         helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), backend="native"
     )
     x = np.arange(6, dtype=np.float32).reshape(2, 3)
-    with pytest.raises(IndexError, match=r"index 3 is out of range for an axis of size 3"):
+    with pytest.raises(fastinfer.KernelError, match=r"^GatherElements 'pick': index 3 is out") as e:
         model.run({"x": x, "i": np.array([[0, 3], [1, 1]])})
+    assert (e.value.op, e.value.node) == ("GatherElements", "pick")
     got = model.run({"x": x, "i": np.array([[0, -1], [1, 1]])})["y"]
     np.testing.assert_array_equal(got, [[0, 2], [4, 4]])
 
