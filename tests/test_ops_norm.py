@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from op_harness import run1
+from op_harness import error1, run1
 
 TOL = {"rtol": 1e-5, "atol": 1e-5}
 
@@ -84,31 +84,24 @@ def test_lrn(size, shape, rng):
     np.testing.assert_allclose(run1("LRN", [x], np.float32, shape, attrs), want, **TOL)
 
 
-def err(op, inputs, shape, attrs=None):
-    with pytest.raises(ValueError) as info:
-        run1(op, inputs, np.float32, shape, attrs)
-    msg = str(info.value)
-    assert msg.startswith(f"{op} 'n0': "), msg
-    return msg
-
-
 def test_errors(rng):
+    F32 = np.float32
     x = np.zeros((2, 6, 3), np.float32)
     s = np.ones(6, np.float32)
-    assert "num_groups 4 must divide the channels (6)" in err(
-        "GroupNormalization", [x, s, s], x.shape, {"num_groups": 4}
+    assert "num_groups 4 must divide the channels (6)" in error1(
+        "GroupNormalization", [x, s, s], F32, x.shape, {"num_groups": 4}
     )
-    assert "scale float32[4] must have one entry per channel (6) or per group" in err(
-        "GroupNormalization", [x, s[:4], s[:4]], x.shape, {"num_groups": 3}
+    assert "scale float32[4] must have one entry per channel (6) or per group" in error1(
+        "GroupNormalization", [x, s[:4], s[:4]], F32, x.shape, {"num_groups": 3}
     )
-    assert "bias float32[5] must have the shape of scale float32[6]" in err(
-        "InstanceNormalization", [x, s, s[:5]], x.shape
+    assert "bias float32[5] must have the shape of scale float32[6]" in error1(
+        "InstanceNormalization", [x, s, s[:5]], F32, x.shape
     )
-    assert "float64 input 0 is not supported (float32)" in err(
-        "InstanceNormalization", [x.astype(np.float64), s, s], x.shape
+    assert "float64 input 0 is not supported (float32)" in error1(
+        "InstanceNormalization", [x.astype(np.float64), s, s], F32, x.shape
     )
-    assert "p must be 1 or 2, got 3" in err("LpNormalization", [x], x.shape, {"p": 3})
-    assert "axis 3 is out of range for rank 3" in err(
-        "MeanVarianceNormalization", [x], x.shape, {"axes": [0, 3]}
+    assert "p must be 1 or 2, got 3" in error1("LpNormalization", [x], F32, x.shape, {"p": 3})
+    assert "axis 3 is out of range for rank 3" in error1(
+        "MeanVarianceNormalization", [x], F32, x.shape, {"axes": [0, 3]}
     )
-    assert "size must be positive, got 0" in err("LRN", [x], x.shape)
+    assert "size must be positive, got 0" in error1("LRN", [x], F32, x.shape)

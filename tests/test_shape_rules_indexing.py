@@ -1,8 +1,8 @@
-"""The shape rules of shape_rules/indexing.py against the ONNX node cases of their ops, with
+"""The shape rules of shape_rules/indexing.py. On the ONNX node cases of their ops, with
 every graph-input dim symbolic, each rule must give the dtype and the shape (its
-expressions evaluated on the case's dims) of the case's expected outputs. Cases are those
-of tests/conformance_cases.py, with the shape inputs (k, pads, depth, ...) as
-initializers, as the conformance run has them."""
+expressions evaluated on the case's dims) of the expected outputs; the cases are those of
+tests/conformance_cases.py, shape inputs (k, pads, depth, ...) as initializers. A model
+with a dynamic batch then runs through one shape class."""
 
 from __future__ import annotations
 

@@ -65,9 +65,7 @@ std::unique_ptr<plan::Kernel> make_arg_reduce(const KernelSpec& spec) {
               {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
                DType::kUint8});
   const auto& in = spec.inputs[0].shape;
-  const auto rank = static_cast<int64_t>(in.size());
-  if (rank == 0) fail(spec, "the input must have at least one dimension");
-  const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", 0), rank, "axis");
+  const int64_t axis = axis_attr(spec, 0);
   std::vector<int64_t> out = in;
   if (plan::attr_int(spec.attrs, "keepdims", 1) != 0) {
     out[axis] = 1;
