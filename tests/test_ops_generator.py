@@ -1,6 +1,7 @@
-"""Generator kernels through one-node plans, against numpy: Range and ConstantOfShape (their
-scalar and shape inputs are plan constants) and EyeLike. Results are exact (float Range is
-computed in double and rounded once, as numpy's arange in the same dtype gives)."""
+"""Generator kernels through one-node plans, against numpy: Range, ConstantOfShape and the
+window functions (their scalar and shape inputs are plan constants), and EyeLike. Results
+are exact (float Range is computed in double and rounded once, as numpy's arange in the
+same dtype gives), windows within 1e-6 of a float64 reference."""
 
 from __future__ import annotations
 
@@ -60,6 +61,29 @@ def test_eye_like(k, shape, dtype):
     np.testing.assert_array_equal(got, np.eye(*shape, k=k, dtype=out))
 
 
+WINDOWS = {
+    "HannWindow": lambda c2, c4: 0.5 - 0.5 * c2,
+    "HammingWindow": lambda c2, c4: 25 / 46 - 21 / 46 * c2,
+    "BlackmanWindow": lambda c2, c4: 0.42 - 0.5 * c2 + 0.08 * c4,
+}
+
+
+@pytest.mark.parametrize("op", sorted(WINDOWS))
+@pytest.mark.parametrize("periodic", [0, 1])
+@pytest.mark.parametrize("size", [0, 1, 2, 10, 257])
+@pytest.mark.parametrize("out", [(1, np.float32), (11, np.float64)])
+def test_window(op, periodic, size, out):
+    d = size if periodic else size - 1
+    n = np.arange(size, dtype=np.float64)
+    with np.errstate(all="ignore"):
+        want = WINDOWS[op](np.cos(2 * np.pi * n / d), np.cos(4 * np.pi * n / d))
+    if d == 0:
+        want = np.ones(size)  # one symmetric sample: the peak, as numpy.hanning(1)
+    attrs = {"periodic": periodic, "output_datatype": out[0]}
+    got = run1(op, [np.array(size, np.int64)], out[1], (size,), attrs, constants=[0])
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-7)
+
+
 def test_errors():
     one = np.array(1, np.int64)
     assert "start (input 0) must be a constant" in error1(
@@ -81,6 +105,9 @@ def test_errors():
         "ConstantOfShape", [np.array([3])], np.float32, (2,), constants=[0]
     )
     assert "the input must be 2-D" in error1("EyeLike", [np.zeros(3)], np.float64, (3,))
+    assert "size must be one non-negative value, got [-1]" in error1(
+        "HannWindow", [np.array(-1)], np.float32, (0,), constants=[0]
+    )
     assert "dtype code 10" in error1(
         "EyeLike", [np.zeros((2, 2))], np.float32, (2, 2), {"dtype": 10}
     )

@@ -338,7 +338,7 @@ def test_pad_errors(rng):
     assert "mode 'symmetric' is not supported" in node_error(
         "Pad", [x, np.zeros(4, np.int64)], [(np.float32, (3, 4))], {"mode": "symmetric"}, [1]
     )
-    assert "crop axis 0 of float32[3, 4] below size 0" in node_error(
+    assert "the padding crops axis 0 of float32[3, 4] below size 0" in node_error(
         "Pad", [x, np.array([-2, 0, -2, 0])], [(np.float32, (0, 4))], constants=[1]
     )
     empty = np.zeros((0, 2), np.float32)
@@ -347,6 +347,48 @@ def test_pad_errors(rng):
     )
     assert "pads (input 1) must be a constant" in node_error(
         "Pad", [x, np.zeros(4, np.int64)], [(np.float32, (3, 4))]
+    )
+
+
+@pytest.mark.parametrize(
+    "shape,target,axes",
+    [
+        ((20, 10, 3), (10, 7, 3), None),  # crop, odd difference
+        ((10, 7, 3), (20, 10, 4), None),  # pad
+        ((20, 8, 3), (9, 11), [0, -2]),  # crop one axis, pad another
+        ((3, 5, 8), (0, 8), [1, 2]),
+    ],
+)
+def test_center_crop_pad(shape, target, axes, rng):
+    x = data(rng, shape)
+    axes_n = range(len(shape)) if axes is None else [a % len(shape) for a in axes]
+    want_shape = list(shape)
+    src, dst = [slice(None)] * len(shape), [slice(None)] * len(shape)
+    for a, t in zip(axes_n, target):
+        n = shape[a]
+        want_shape[a] = t
+        if t < n:  # the extra element of an odd difference is cut at the end
+            src[a] = slice((n - t) // 2, (n - t) // 2 + t)
+        else:
+            dst[a] = slice((t - n) // 2, (t - n) // 2 + n)
+    want = np.zeros(want_shape, np.float32)
+    want[tuple(dst)] = x[tuple(src)]
+    attrs = {} if axes is None else {"axes": axes}
+    got = run1("CenterCropPad", [x, np.array(target)], np.float32, want.shape, attrs, [1])
+    np.testing.assert_array_equal(got, want)
+
+
+def test_center_crop_pad_errors(rng):
+    x = data(rng, (3, 4))
+    assert "shape [2] must have one entry per axis (2)" in node_error(
+        "CenterCropPad", [x, np.array([2])], [(np.float32, (2, 4))], constants=[1]
+    )
+    assert "axis -1 is repeated" in node_error(
+        "CenterCropPad",
+        [x, np.array([2, 2])],
+        [(np.float32, (3, 2))],
+        {"axes": [1, -1]},
+        constants=[1],
     )
 
 

@@ -1,6 +1,7 @@
 """Normalisation kernels through one-node plans, against float64 numpy: InstanceNormalization,
 GroupNormalization (per-channel and per-group scale), LpNormalization,
-MeanVarianceNormalization and LRN. float32 results within 1e-5 (relative and absolute)."""
+MeanVarianceNormalization, LRN and RMSNormalization. float32 results within 1e-5
+(relative and absolute)."""
 
 from __future__ import annotations
 
@@ -84,6 +85,20 @@ def test_lrn(size, shape, rng):
     np.testing.assert_allclose(run1("LRN", [x], np.float32, shape, attrs), want, **TOL)
 
 
+@pytest.mark.parametrize(
+    "axis,scale_shape",
+    [(-1, (40,)), (-1, (1, 40)), (1, (3, 40)), (1, (40,)), (0, (2, 3, 40)), (2, ())],
+)
+def test_rms_norm(axis, scale_shape, rng):
+    x = (rng.standard_normal((2, 3, 40)) * 3).astype(np.float32)
+    scale = rng.standard_normal(scale_shape).astype(np.float32)
+    x64 = x.astype(np.float64)
+    axes = tuple(range(axis % 3, 3))
+    want = x64 / np.sqrt((x64**2).mean(axes, keepdims=True) + 1e-3) * scale
+    got = run1("RMSNormalization", [x, scale], np.float32, x.shape, {"axis": axis, "epsilon": 1e-3})
+    np.testing.assert_allclose(got, want, **TOL)
+
+
 def test_errors(rng):
     F32 = np.float32
     x = np.zeros((2, 6, 3), np.float32)
@@ -105,3 +120,9 @@ def test_errors(rng):
         "MeanVarianceNormalization", [x], F32, x.shape, {"axes": [0, 3]}
     )
     assert "size must be positive, got 0" in error1("LRN", [x], F32, x.shape)
+    assert "input 1 (float32[6, 1]) must be a suffix of the normalised shape [6, 3]" in error1(
+        "RMSNormalization", [x, s.reshape(6, 1)], F32, x.shape, {"axis": 1}
+    )
+    assert "stash_type other than 1" in error1(
+        "RMSNormalization", [x, s[:3]], F32, x.shape, {"stash_type": 11}
+    )

@@ -135,21 +135,27 @@ def test_arg_reduce_nan():
         assert last[0, 0] == 3
 
 
+CUMULATIVE = {"CumSum": (np.cumsum, np.subtract), "CumProd": (np.cumprod, np.divide)}
+
+
+@pytest.mark.parametrize("op", sorted(CUMULATIVE))
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 @pytest.mark.parametrize("exclusive", [0, 1])
 @pytest.mark.parametrize("reverse", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
-def test_cumsum(axis, exclusive, reverse, dtype, rng):
-    x = rng.integers(-50, 50, (3, 4, 17)).astype(dtype)
+def test_cumulative(op, axis, exclusive, reverse, dtype, rng):
+    scan, undo = CUMULATIVE[op]
+    # Small nonzero integers: every sum and product (at most 3^9) is exact in each dtype.
+    x = rng.choice([-3, -2, -1, 1, 2, 3], (3, 4, 9)).astype(dtype)
     v = np.flip(x, axis) if reverse else x
-    want = np.cumsum(v, axis=axis, dtype=dtype)
-    if exclusive:
-        want = want - v
+    want = scan(v, axis=axis, dtype=dtype)
+    if exclusive:  # the scan without the element itself
+        want = undo(want, v).astype(dtype)
     if reverse:
         want = np.flip(want, axis)
     attrs = {"exclusive": exclusive, "reverse": reverse}
     for axis_dtype in [np.int64, np.int32]:
-        got = run1("CumSum", [x, np.array(axis, axis_dtype)], dtype, x.shape, attrs, [1])
+        got = run1(op, [x, np.array(axis, axis_dtype)], dtype, x.shape, attrs, [1])
         np.testing.assert_array_equal(got, want)
 
 
@@ -160,6 +166,18 @@ def test_cumsum_float_and_empty(rng):
     empty = np.zeros((0, 3), np.float32)
     got = run1("CumSum", [empty, np.array(0, np.int64)], np.float32, (0, 3), constants=[1])
     assert got.shape == (0, 3)
+
+
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hardmax(axis, dtype, rng):
+    x = rng.integers(0, 4, (3, 5, 6)).astype(dtype)  # ties: the first maximum wins
+    first = np.argmax(x, axis=axis)
+    want = (np.arange(x.shape[axis]).reshape([-1 if a == axis % 3 else 1 for a in range(3)])
+            == np.expand_dims(first, axis)).astype(dtype)  # fmt: skip
+    np.testing.assert_array_equal(run1("Hardmax", [x], dtype, x.shape, {"axis": axis}), want)
+    got = run1("Hardmax", [np.zeros((2, 0), dtype)], dtype, (2, 0), {"axis": 1})
+    assert got.shape == (2, 0)
 
 
 def test_errors():

@@ -18,10 +18,11 @@ from fastinfer.compile.symbolic import hint
 from fastinfer.ir.onnx_io import from_onnx
 
 OPS = {
-    "ArgMax", "ArgMin", "CumSum", "GatherElements", "GatherND", "ScatterElements",
-    "ScatterND", "OneHot", "TopK", "Trilu", "Pad", "DepthToSpace", "SpaceToDepth",
-    "ReverseSequence", "EyeLike", "InstanceNormalization", "GroupNormalization",
-    "LpNormalization", "MeanVarianceNormalization", "LRN",
+    "ArgMax", "ArgMin", "Hardmax", "CumSum", "CumProd", "GatherElements", "GatherND",
+    "ScatterElements", "ScatterND", "OneHot", "TopK", "Trilu", "Pad", "CenterCropPad",
+    "DepthToSpace", "SpaceToDepth", "ReverseSequence", "EyeLike", "HannWindow",
+    "HammingWindow", "BlackmanWindow", "InstanceNormalization", "GroupNormalization",
+    "LpNormalization", "MeanVarianceNormalization", "LRN", "RMSNormalization",
 }  # fmt: skip
 
 CASES = [

@@ -11,6 +11,7 @@
 #include "ops/common/lane_sum.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/normalization/norm_attrs.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -80,15 +81,10 @@ std::unique_ptr<plan::Kernel> make_group_norm(const KernelSpec& spec, bool insta
     fail(spec,
          "bias " + spec.inputs[2].str() + " must have the shape of scale " + spec.inputs[1].str());
   }
-  if (plan::attr_int(spec.attrs, "stash_type", 1) != 1) {
-    fail(spec, "stash_type other than 1 (float32) is not supported");
-  }
-  const double eps = plan::attr_float(spec.attrs, "epsilon", 1e-5);
-  if (!(eps >= 0.0)) fail(spec, "epsilon must be non-negative");
+  const float eps = norm_epsilon(spec);
   check_output(spec, 0, DType::kFloat32, in);
   const int64_t spatial = numel({in.begin() + 2, in.end()});
-  return std::make_unique<GroupNormKernel>(in[0], groups, C / groups, spatial,
-                                           static_cast<float>(eps), per_channel);
+  return std::make_unique<GroupNormKernel>(in[0], groups, C / groups, spatial, eps, per_channel);
 }
 
 const bool kRegistered = [] {

@@ -1,7 +1,8 @@
 """Shape rules of the indexing, layout, normalization and generator ops: ArgMax/ArgMin,
-CumSum, GatherElements, GatherND, ScatterElements, ScatterND, OneHot, TopK, Trilu, Pad,
-DepthToSpace, SpaceToDepth, ReverseSequence, EyeLike, and the normalizations other than
-LayerNormalization. See registry.py for the protocol."""
+Hardmax, CumSum/CumProd, GatherElements, GatherND, ScatterElements, ScatterND, OneHot, TopK,
+Trilu, Pad, CenterCropPad, DepthToSpace, SpaceToDepth, ReverseSequence, EyeLike, the
+window functions, and the normalizations other than LayerNormalization. See registry.py
+for the protocol."""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from .registry import shape_rule
 
 # Output 0 has input 0's dtype and shape (scale, bias, indices and updates only address it).
 shape_rule(
-    "CumSum", "Trilu", "ScatterElements", "ScatterND", "ReverseSequence",
-    "InstanceNormalization", "GroupNormalization", "LpNormalization",
-    "MeanVarianceNormalization", "LRN",
+    "CumSum", "CumProd", "Hardmax", "Trilu", "ScatterElements", "ScatterND",
+    "ReverseSequence", "InstanceNormalization", "GroupNormalization", "LpNormalization",
+    "MeanVarianceNormalization", "LRN", "RMSNormalization",
 )(same_as_input)  # fmt: skip
 
 
@@ -71,6 +72,16 @@ def pad(ctx):
     return [(ctx.dtype(0), tuple(s))]
 
 
+@shape_rule("CenterCropPad")
+def center_crop_pad(ctx):
+    s = list(ctx.shape(0))
+    axes = ctx.attr("axes", None)
+    axes = range(len(s)) if axes is None else [norm_axis(int(a), len(s)) for a in axes]
+    for a, d in zip(axes, ctx.ints(1)):
+        s[a] = d
+    return [(ctx.dtype(0), tuple(s))]
+
+
 @shape_rule("DepthToSpace")
 def depth_to_space(ctx):
     n, c, h, w = ctx.shape(0)
@@ -85,10 +96,18 @@ def space_to_depth(ctx):
     return [(ctx.dtype(0), (n, c * b * b, h // b, w // b))]
 
 
-@shape_rule("EyeLike")
-def eye_like(ctx):
+def _dtype_attr(ctx, name: str, default: np.dtype) -> np.dtype:
     from onnx import helper
 
-    code = ctx.attr("dtype", None)
-    dtype = ctx.dtype(0) if code is None else helper.tensor_dtype_to_np_dtype(int(code))
-    return [(np.dtype(dtype), tuple(ctx.shape(0)))]
+    code = ctx.attr(name, None)
+    return np.dtype(default if code is None else helper.tensor_dtype_to_np_dtype(int(code)))
+
+
+@shape_rule("EyeLike")
+def eye_like(ctx):
+    return [(_dtype_attr(ctx, "dtype", ctx.dtype(0)), tuple(ctx.shape(0)))]
+
+
+@shape_rule("HannWindow", "HammingWindow", "BlackmanWindow")
+def window(ctx):
+    return [(_dtype_attr(ctx, "output_datatype", np.float32), (ctx.ints(0)[0],))]
