@@ -22,7 +22,7 @@ class ConstantOutputKernel final : public plan::Kernel {
  public:
   explicit ConstantOutputKernel(std::vector<char> bytes) : bytes_(std::move(bytes)) {}
   void run(const void* const*, void* const* outputs) const override {
-    std::memcpy(outputs[0], bytes_.data(), bytes_.size());
+    if (!bytes_.empty()) std::memcpy(outputs[0], bytes_.data(), bytes_.size());
   }
 
  private:
