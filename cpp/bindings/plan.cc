@@ -6,6 +6,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -13,6 +14,7 @@
 #include "bindings/pool_array.h"
 #include "bindings/registry.h"
 #include "fastinfer/gemm_f32.h"
+#include "fastinfer/thread_pool.h"
 
 namespace py = pybind11;
 
@@ -154,7 +156,8 @@ void register_plan(py::module_& m) {
       .def("finalize", &Plan::finalize)
       .def(
           "run",
-          [](const Plan& p, const py::sequence& inputs, bool profile) -> py::object {
+          [](const Plan& p, const py::sequence& inputs, bool profile,
+             ThreadPool* pool) -> py::object {
             if (static_cast<int>(py::len(inputs)) != p.num_inputs()) {
               throw py::value_error("plan expects " + std::to_string(p.num_inputs()) +
                                     " inputs, got " + std::to_string(py::len(inputs)));
@@ -195,14 +198,17 @@ void register_plan(py::module_& m) {
             std::vector<double> seconds;
             {
               py::gil_scoped_release release;
+              std::optional<ScopedPool> scope;
+              if (pool) scope.emplace(*pool);  // may wait for another thread's run on it
               p.run(in, out, profile ? &seconds : nullptr);
             }
             if (profile) return py::make_tuple(outputs, seconds);
             return outputs;
           },
-          py::arg("inputs"), py::arg("profile") = false,
+          py::arg("inputs"), py::arg("profile") = false, py::arg("pool") = py::none(),
           "Runs the plan on input arrays (in add_input order); returns the outputs "
-          "(and per-step seconds when profile=True). Releases the GIL.")
+          "(and per-step seconds when profile=True). Releases the GIL. pool: a ThreadPool "
+          "to run on (one run at a time; other callers wait); default: the process pool.")
       .def_property_readonly("num_steps", &Plan::num_steps)
       .def_property_readonly("num_inputs", &Plan::num_inputs)
       .def_property_readonly("num_outputs", &Plan::num_outputs)
