@@ -130,7 +130,8 @@ void register_poly_plan(py::module_& m) {
           py::arg("attrs") = py::dict())
       .def(
           "run",
-          [](PolyPlan& p, const py::sequence& inputs, bool profile) -> py::object {
+          [](PolyPlan& p, const py::sequence& inputs, bool profile,
+             ThreadPool* pool) -> py::object {
             std::vector<std::vector<int64_t>> shapes = shapes_of(inputs, p);
             std::shared_ptr<const plan::Plan> bound;
             {
@@ -138,9 +139,9 @@ void register_poly_plan(py::module_& m) {
               bound = p.bind(shapes);
             }
             if (!bound) return py::none();
-            return run_plan(*bound, inputs, profile);
+            return run_plan(*bound, inputs, profile, pool);
           },
-          py::arg("inputs"), py::arg("profile") = false,
+          py::arg("inputs"), py::arg("profile") = false, py::arg("pool") = py::none(),
           "Runs on input arrays; None when their shapes are outside this plan's class.")
       .def(
           "bind",

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from . import batch, memory, ops
 from ._core import __version__
-from ._runtime import cpu_info, get_num_threads, set_num_threads
 from .devices import devices
 from .errors import (
     DeviceError,
@@ -20,6 +19,7 @@ from .errors import (
     UnsupportedOpError,
 )
 from .model import Model, TensorInfo, load
+from .runtime import ThreadPool, cpu_info, get_num_threads, set_num_threads
 
 __all__ = [
     "DeviceError",
@@ -31,6 +31,7 @@ __all__ = [
     "KernelError",
     "Model",
     "TensorInfo",
+    "ThreadPool",
     "UnsupportedOpError",
     "devices",
     "load",

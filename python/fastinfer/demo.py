@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _runtime, ops
+from . import ops, runtime
 
 SHAPES = [(1, 768, 768), (32, 768, 3072), (256, 1024, 1024)]
 
@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
     args = parser.parse_args(argv)
     if args.threads is not None:
-        _runtime.set_num_threads(args.threads)
-    info = _runtime.cpu_info()
+        runtime.set_num_threads(args.threads)
+    info = runtime.cpu_info()
     print(
         f"fastinfer on {info['brand'] or info['vendor']}: isa={info['isa']}, "
         f"threads={info['num_threads']}"

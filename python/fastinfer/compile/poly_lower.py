@@ -40,10 +40,10 @@ class PolyCompiled:
     num_symbols: int = 0
     packed: list[Any] = field(default_factory=list)
 
-    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False, pool: Any = None):
         """Outputs by name (and per-step seconds when profiling), or None when the shapes are
-        outside this class."""
-        res = self.plan.run([feeds[n] for n in self.input_names], profile)
+        outside this class. `pool`: the model's _core.ThreadPool, or None (the default)."""
+        res = self.plan.run([feeds[n] for n in self.input_names], profile, pool)
         if res is None:
             return None
         if profile:
