@@ -79,8 +79,10 @@ def main() -> None:
         f"onnxruntime {ort_loop:.3f} s, ratio {fi_loop / ort_loop:.2f}x"
     )
     print(f"same shapes warm: fastinfer {fi_warm:.3f} s")
-    print(f"RSS after first run {rss_first:.0f} MiB, after loop {rss_after:.0f} MiB "
-          f"({(rss_after / rss_first - 1) * 100:+.1f}%)")
+    print(
+        f"RSS after first run {rss_first:.0f} MiB, after loop {rss_after:.0f} MiB "
+        f"({(rss_after / rss_first - 1) * 100:+.1f}%)"
+    )
     print(f"max |fastinfer - onnxruntime| = {worst:.2e}")
     print(model.summary().split("\nbackend:")[1][:600])
 

@@ -52,8 +52,7 @@ void register_poly_plan(py::module_& m) {
 
   py::class_<PolyPlan>(m, "PolyPlan",
                        "A plan compiled once for a shape class, bound to sizes per run.")
-      .def(py::init<std::shared_ptr<ArenaPool>, int64_t>(), py::arg("arenas"),
-           py::arg("capacity"))
+      .def(py::init<std::shared_ptr<ArenaPool>, int64_t>(), py::arg("arenas"), py::arg("capacity"))
       .def(
           "set_exprs",
           [](PolyPlan& p, const std::vector<std::tuple<int32_t, int64_t, int64_t>>& nodes,

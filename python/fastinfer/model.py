@@ -26,9 +26,9 @@ from .compile.symbolic import NotStatic
 from .devices import resolve_device
 from .errors import InputError, InputTypeError, UnsupportedOpError, native_errors
 from .ir import Graph
-from .runtime.threads import ThreadPool
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
+from .runtime.threads import ThreadPool
 from .summary import graph_summary
 
 log = logging.getLogger("fastinfer")

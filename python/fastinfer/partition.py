@@ -119,8 +119,10 @@ def _subgraph(graph: Graph, seg: Segment, dtypes: Mapping[str, np.dtype]) -> Gra
             dtype = dtypes.get(first, graph.value(first).dtype)
         values[name] = Value(name, dtype, known.shape)
     sub = Graph(
-        nodes=[Node(n.op_type, list(n.inputs), list(n.outputs), dict(n.attrs), n.name, n.domain)
-               for n in seg.nodes],
+        nodes=[
+            Node(n.op_type, list(n.inputs), list(n.outputs), dict(n.attrs), n.name, n.domain)
+            for n in seg.nodes
+        ],
         inputs=[values[n] for n in seg.inputs],
         outputs=[values[n] for n in seg.outputs],
         constants={k: v for k, v in graph.constants.items() if k in used},
