@@ -163,9 +163,6 @@ KNOWN_FAILURES: dict[str, Callable[[str], bool]] = {
         r"test_(average|max)pool_3d_.*"
     ),
     "MaxPool is float32 only; ONNX allows int8/uint8": _names(r"test_maxpool_2d_uint8"),
-    "ReduceSum is float32/int32/int64 only: the ReduceLogSumExp expansion sums in float64": _names(
-        r"test_reduce_log_sum_exp_.*_expanded"
-    ),
 }
 
 # Cases whose expected outputs are less precise than RTOL/ATOL: (rtol, atol) and why.
