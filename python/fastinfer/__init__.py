@@ -5,7 +5,7 @@ The compiled core, ``fastinfer._core``, is private; this package re-exports a cu
 
 from __future__ import annotations
 
-from . import batch, memory, ops
+from . import batch, kernels, memory
 from ._core import __version__
 from .devices import devices
 from .errors import (
@@ -37,9 +37,9 @@ __all__ = [
     "load",
     "__version__",
     "batch",
+    "kernels",
     "cpu_info",
     "get_num_threads",
     "memory",
-    "ops",
     "set_num_threads",
 ]
