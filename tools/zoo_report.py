@@ -1,6 +1,7 @@
 """Prints the model zoo's state (tests/zoo.py): for each model x exporter x opset, the
 opset of the file, its node count, the ops the native backend lacks (after fastinfer's
-optimizations) and whether backend="auto" matches onnxruntime on every test case.
+optimizations), the backend "auto" picks and whether it matches onnxruntime on every
+test case; then each model's inputs, attention implementation and notes.
 
 Usage: HF_HUB_OFFLINE=1 PYTHONPATH=python python tools/zoo_report.py [--cache DIR] [MODEL ...]
 
@@ -29,8 +30,7 @@ from models import ort_session  # noqa: E402
 COLUMNS = ("model", "exporter", "opset", "nodes", "missing natively", "auto", "auto vs ort")
 
 
-def file_opset(path: Path) -> int:
-    proto = onnx.load(str(path), load_external_data=False)
+def default_opset(proto: onnx.ModelProto) -> int:
     return next(o.version for o in proto.opset_import if o.domain in ("", "ai.onnx"))
 
 
@@ -42,10 +42,10 @@ def row(cache: zoo.ExportCache, name: str, exporter: str, opset: int) -> list[st
     except Exception as exc:
         why = known[1] if known else first_line(exc)
         return [name, exporter, str(opset), "-", "-", "-", f"no export: {why}"]
-    got = file_opset(path)
+    proto = onnx.load(str(path), load_external_data=False)
+    got = default_opset(proto)
     opset_text = str(opset) if got == opset else f"{opset} (file: {got})"
-    nodes = len(onnx.load(str(path), load_external_data=False).graph.node)
-    head = [name, exporter, opset_text, str(nodes)]
+    head = [name, exporter, opset_text, str(len(proto.graph.node))]
     try:
         model = fastinfer.load(path, backend="auto")
     except Exception as exc:  # a bug of the fallback path: reported, the table goes on
@@ -87,6 +87,10 @@ def main() -> None:
         for name, exporter, opset in zoo.combos():
             if name in names:
                 print("| " + " | ".join(row(cache, name, exporter, opset)) + " |", flush=True)
+    print("\n| model | inputs | attention | notes |\n|---|---|---|---|")
+    for name in names:
+        spec = zoo.ZOO[name]
+        print(f"| {name} | {', '.join(spec.input_names)} | {spec.attention} | {spec.notes} |")
 
 
 if __name__ == "__main__":
