@@ -33,7 +33,7 @@ def measure(threads: int) -> dict:
 
     sys.path.insert(0, os.path.dirname(__file__))
     import fastinfer
-    from fastinfer import _core, ops
+    from fastinfer import _core, kernels
     from onnx_models import dynamic_int8_session, fp32_session
 
     fastinfer.set_num_threads(threads)
@@ -46,16 +46,16 @@ def measure(threads: int) -> dict:
         x = rng.standard_normal((m, k)).astype(np.float32)
         w = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
         a = rng.integers(0, 256, size=(m, k), dtype=np.uint8)
-        p8, p32 = ops.pack_int8(w), ops.pack(w)
+        p8, p32 = kernels.pack_int8(w), kernels.pack(w)
         s8, s32 = dynamic_int8_session(w, threads), fp32_session(w, threads)
         feed = {"x": x}
         impls = {
-            "fi_int8": lambda x=x, p8=p8: ops.linear_int8(x, p8),
+            "fi_int8": lambda x=x, p8=p8: kernels.linear_int8(x, p8),
             "ort_int8": lambda s8=s8, feed=feed: s8.run(None, feed),
-            "fi_fp32": lambda x=x, p32=p32: ops.linear(x, p32),
+            "fi_fp32": lambda x=x, p32=p32: kernels.linear(x, p32),
             "ort_fp32": lambda s32=s32, feed=feed: s32.run(None, feed),
             "numpy_fp32": lambda x=x, w=w: np.matmul(x, w),
-            "fi_core_u8s8": lambda a=a, p8=p8: ops.gemm_u8s8(a, p8),
+            "fi_core_u8s8": lambda a=a, p8=p8: kernels.gemm_u8s8(a, p8),
         }
         macs = m * k * n
         reps = max(1, int(2e9 / macs))

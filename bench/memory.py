@@ -33,7 +33,7 @@ def child(impl: str, m: int, k: int, n: int) -> dict:
 
     sys.path.insert(0, os.path.dirname(__file__))
     import fastinfer
-    from fastinfer import memory, ops
+    from fastinfer import kernels, memory
     from onnx_models import dynamic_int8_session, fp32_session
 
     fastinfer.set_num_threads(1)
@@ -44,15 +44,15 @@ def child(impl: str, m: int, k: int, n: int) -> dict:
     base = status_kib("VmRSS")
     weight_bytes = w.nbytes
     if impl == "fi_int8":
-        p = ops.pack_int8(w)
+        p = kernels.pack_int8(w)
         weight_bytes = p.nbytes
         for _ in range(5):
-            y = ops.linear_int8(x, p)
+            y = kernels.linear_int8(x, p)
     elif impl == "fi_fp32":
-        p = ops.pack(w)
+        p = kernels.pack(w)
         weight_bytes = p.nbytes
         for _ in range(5):
-            y = ops.linear(x, p)
+            y = kernels.linear(x, p)
     elif impl in ("ort_int8", "ort_fp32"):
         s = dynamic_int8_session(w, 1) if impl == "ort_int8" else fp32_session(w, 1)
         weight_bytes = w.nbytes // 4 if impl == "ort_int8" else w.nbytes

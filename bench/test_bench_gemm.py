@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from conftest import THREADS
-from fastinfer import ops
+from fastinfer import kernels
 from onnx_models import dynamic_int8_session, fp32_session
 
 SHAPES = [
@@ -45,8 +45,8 @@ def test_int8_linear(benchmark, shape, impl):
     x, w = data(*shape)
     benchmark.group = f"int8 {'x'.join(map(str, shape))} t{THREADS}"
     if impl == "fastinfer":
-        packed = ops.pack_int8(w)
-        out = benchmark.pedantic(ops.linear_int8, args=(x, packed), **rounds(*shape))
+        packed = kernels.pack_int8(w)
+        out = benchmark.pedantic(kernels.linear_int8, args=(x, packed), **rounds(*shape))
     else:
         sess = dynamic_int8_session(w, THREADS)
         out = benchmark.pedantic(sess.run, args=(None, {"x": x}), **rounds(*shape))[0]
@@ -60,8 +60,8 @@ def test_fp32_linear(benchmark, shape, impl):
     x, w = data(*shape)
     benchmark.group = f"fp32 {'x'.join(map(str, shape))} t{THREADS}"
     if impl == "fastinfer":
-        packed = ops.pack(w)
-        out = benchmark.pedantic(ops.linear, args=(x, packed), **rounds(*shape))
+        packed = kernels.pack(w)
+        out = benchmark.pedantic(kernels.linear, args=(x, packed), **rounds(*shape))
     elif impl == "onnxruntime":
         sess = fp32_session(w, THREADS)
         out = benchmark.pedantic(sess.run, args=(None, {"x": x}), **rounds(*shape))[0]

@@ -25,7 +25,9 @@ def test_index_out_of_range_is_a_kernel_error_naming_the_node():
     proto, table = gather_model()
     model = fastinfer.load(proto, backend="native")
     np.testing.assert_array_equal(model(np.array([1, -1], np.int64)), table[[1, -1]])
-    with pytest.raises(fastinfer.KernelError, match=r"Gather 'lookup': index 12 is out of range") as e:
+    with pytest.raises(
+        fastinfer.KernelError, match=r"Gather 'lookup': index 12 is out of range"
+    ) as e:
         model(np.array([0, 12], np.int64))
     assert e.value.node == "lookup" and e.value.op == "Gather"
     assert isinstance(e.value, ValueError)  # catchable as the built-in too

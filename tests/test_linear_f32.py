@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fastinfer import _core
-from fastinfer.ops import PackedF32Weights, linear, pack
+from fastinfer.kernels import PackedF32Weights, linear, pack
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 

@@ -188,11 +188,13 @@ def test_unsupported_op_native_names_it() -> None:
     assert "the_det" in str(info.value)  # the node, so the user can find it
 
 
-def test_auto_falls_back_to_onnxruntime_and_says_why() -> None:
+def test_auto_runs_only_the_missing_op_on_onnxruntime_and_says_why() -> None:
     data = _det_model().SerializeToString()
     model = fastinfer.load(data, backend="auto")
-    assert model.backend == "onnxruntime"
+    assert model.backend == "partitioned"
     assert "Det" in model.backend_reason
+    assert set(model.placement.values()) <= {"native", "onnxruntime"}
+    assert "onnxruntime" in model.placement.values()
     x = np.random.default_rng(1).standard_normal((5, 3, 3)).astype(np.float32)
     np.testing.assert_allclose(model(x), ort_run(data, {"x": x}), rtol=1e-6)
 

@@ -79,9 +79,9 @@ def test_force_unsupported_isa_is_a_clear_error():
 def test_set_num_threads_validates_and_applies():
     original = fastinfer.get_num_threads()
     try:
-        fastinfer.set_num_threads(3)
-        assert fastinfer.get_num_threads() == 3
-        assert fastinfer.cpu_info()["num_threads"] == 3
+        fastinfer.set_num_threads(1)
+        assert fastinfer.get_num_threads() == 1
+        assert fastinfer.cpu_info()["num_threads"] == 1
         with pytest.raises(ValueError, match="num_threads must be >= 1, got 0"):
             fastinfer.set_num_threads(0)
         with pytest.raises(TypeError, match="n must be an int"):
@@ -96,7 +96,9 @@ def test_results_identical_across_thread_counts(rng):
     original = fastinfer.get_num_threads()
     try:
         results = []
-        for n in (1, 2, 4):
+        # At most the cores this process may use (more is an error), so 1 and 2 on two.
+        cores = len(os.sched_getaffinity(0))
+        for n in (1, min(2, cores), cores):
             fastinfer.set_num_threads(n)
             results.append(ops.linear_int8(x, packed, activation="gelu"))
     finally:

@@ -16,14 +16,14 @@ ROOT = Path(__file__).resolve().parents[1]
 
 SMOKE = """
 import numpy as np, fastinfer
-from fastinfer import ops
+from fastinfer import kernels
 info = fastinfer.cpu_info()
 assert info["isa"] in info["supported_isas"], info
 rng = np.random.default_rng(0)
 x = rng.standard_normal((3, 40)).astype(np.float32)
 w = rng.standard_normal((40, 20)).astype(np.float32)
-np.testing.assert_allclose(ops.linear(x, ops.pack(w)), x @ w, rtol=1e-4, atol=1e-4)
-y = ops.linear_int8(x, ops.pack_int8(w))
+np.testing.assert_allclose(kernels.linear(x, kernels.pack(w)), x @ w, rtol=1e-4, atol=1e-4)
+y = kernels.linear_int8(x, kernels.pack_int8(w))
 assert np.abs(y - x @ w).max() < 0.05 * np.abs(x @ w).max()
 print("wheel ok", fastinfer.__version__, info["isa"])
 """

@@ -82,10 +82,10 @@ void register_plan(py::module_& m) {
       .def("finalize", &Plan::finalize)
       .def(
           "run",
-          [](const Plan& p, const py::sequence& inputs, bool profile) {
-            return run_plan(p, inputs, profile);
+          [](const Plan& p, const py::sequence& inputs, bool profile, ThreadPool* pool) {
+            return run_plan(p, inputs, profile, pool);
           },
-          py::arg("inputs"), py::arg("profile") = false,
+          py::arg("inputs"), py::arg("profile") = false, py::arg("pool") = py::none(),
           "Runs the plan on input arrays (in add_input order); returns the outputs "
           "(and per-step seconds when profile=True). Releases the GIL.")
       .def_property_readonly("num_steps", &Plan::num_steps)

@@ -6,12 +6,14 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "bindings/array_checks.h"
 #include "bindings/pool_array.h"
 #include "fastinfer/plan.h"
+#include "fastinfer/thread_pool.h"
 
 namespace fastinfer::bindings {
 
@@ -19,7 +21,6 @@ namespace py = pybind11;
 using plan::Attrs;
 using plan::AttrValue;
 using plan::DType;
-
 
 using plan::Attrs;
 using plan::AttrValue;
@@ -92,13 +93,15 @@ inline Attrs attrs_of(const py::dict& d) {
   return out;
 }
 
-
 // Runs `p` on numpy inputs (validated against the plan's descs); returns the outputs, or
-// (outputs, per-step seconds) when profile. The GIL is released while the steps run.
-inline py::object run_plan(const plan::Plan& p, const py::sequence& inputs, bool profile) {
+// (outputs, per-step seconds) when profile. The GIL is released while the steps run, on
+// `pool` when given (the model's own threads; the call may wait for another thread's run
+// on it), else on the process default pool.
+inline py::object run_plan(const plan::Plan& p, const py::sequence& inputs, bool profile,
+                           ThreadPool* pool = nullptr) {
   if (static_cast<int>(py::len(inputs)) != p.num_inputs()) {
-    throw py::value_error("plan expects " + std::to_string(p.num_inputs()) +
-                          " inputs, got " + std::to_string(py::len(inputs)));
+    throw py::value_error("plan expects " + std::to_string(p.num_inputs()) + " inputs, got " +
+                          std::to_string(py::len(inputs)));
   }
   std::vector<py::array> keep;
   std::vector<const void*> in;
@@ -111,9 +114,8 @@ inline py::object run_plan(const plan::Plan& p, const py::sequence& inputs, bool
     }
     py::array arr = py::reinterpret_borrow<py::array>(obj);
     if (dtype_of(arr.dtype(), "input '" + nm + "'") != d.dtype) {
-      throw py::type_error("input '" + nm + "' must have dtype " +
-                           plan::dtype_name(d.dtype) + ", got " +
-                           std::string(py::str(arr.dtype())));
+      throw py::type_error("input '" + nm + "' must have dtype " + plan::dtype_name(d.dtype) +
+                           ", got " + std::string(py::str(arr.dtype())));
     }
     std::vector<int64_t> shape(arr.shape(), arr.shape() + arr.ndim());
     if (shape != d.shape) {
@@ -136,6 +138,8 @@ inline py::object run_plan(const plan::Plan& p, const py::sequence& inputs, bool
   std::vector<double> seconds;
   {
     py::gil_scoped_release release;
+    std::optional<ScopedPool> scope;
+    if (pool) scope.emplace(*pool);
     p.run(in, out, profile ? &seconds : nullptr);
   }
   if (profile) return py::make_tuple(outputs, seconds);

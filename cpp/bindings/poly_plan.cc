@@ -52,8 +52,7 @@ void register_poly_plan(py::module_& m) {
 
   py::class_<PolyPlan>(m, "PolyPlan",
                        "A plan compiled once for a shape class, bound to sizes per run.")
-      .def(py::init<std::shared_ptr<ArenaPool>, int64_t>(), py::arg("arenas"),
-           py::arg("capacity"))
+      .def(py::init<std::shared_ptr<ArenaPool>, int64_t>(), py::arg("arenas"), py::arg("capacity"))
       .def(
           "set_exprs",
           [](PolyPlan& p, const std::vector<std::tuple<int32_t, int64_t, int64_t>>& nodes,
@@ -130,7 +129,8 @@ void register_poly_plan(py::module_& m) {
           py::arg("attrs") = py::dict())
       .def(
           "run",
-          [](PolyPlan& p, const py::sequence& inputs, bool profile) -> py::object {
+          [](PolyPlan& p, const py::sequence& inputs, bool profile,
+             ThreadPool* pool) -> py::object {
             std::vector<std::vector<int64_t>> shapes = shapes_of(inputs, p);
             std::shared_ptr<const plan::Plan> bound;
             {
@@ -138,9 +138,9 @@ void register_poly_plan(py::module_& m) {
               bound = p.bind(shapes);
             }
             if (!bound) return py::none();
-            return run_plan(*bound, inputs, profile);
+            return run_plan(*bound, inputs, profile, pool);
           },
-          py::arg("inputs"), py::arg("profile") = false,
+          py::arg("inputs"), py::arg("profile") = false, py::arg("pool") = py::none(),
           "Runs on input arrays; None when their shapes are outside this plan's class.")
       .def(
           "bind",

@@ -1,4 +1,5 @@
 // cpu_info, ISA selection and the thread pool.
+#include <pthread.h>
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
@@ -8,6 +9,7 @@
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/thread_pool.h"
 #include "kernels/peak/peak.h"
+#include "runtime/core_claim.h"
 
 namespace py = pybind11;
 
@@ -55,6 +57,33 @@ void register_runtime(py::module_& m) {
       "_force_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
       py::arg("name"), "Testing hook: switch the kernel path. Not thread safe with running calls.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
+  py::class_<ThreadPool>(m, "ThreadPool",
+                         "An intra-op thread pool of num_threads threads, the caller included. "
+                         "Plan.run(pool=) runs on it.")
+      .def(py::init<int64_t>(), py::arg("num_threads"))
+      .def_property_readonly("num_threads", &ThreadPool::num_threads)
+      .def_property_readonly("cpus", &ThreadPool::cpus,
+                             "Cores claimed and pinned to, ascending; empty when unpinned.")
+      .def(
+          "stats",
+          [](const ThreadPool& p) {
+            const ThreadPool::Stats s = p.stats();
+            py::dict d;
+            d["jobs"] = s.jobs;
+            d["parallel_jobs"] = s.parallel_jobs;
+            d["most_threads"] = s.most_threads;
+            return d;
+          },
+          "jobs: parallel_for calls taken; parallel_jobs: those posted to the workers; "
+          "most_threads: most threads that ran tasks of one job.")
+      .def(
+          "_caller_cpus",
+          [](ThreadPool& p) {
+            py::gil_scoped_release release;
+            ScopedPool scope(p);
+            return runtime::thread_cpus(pthread_self());
+          },
+          "Testing hook: the calling thread's affinity while the pool is installed.");
   m.def("get_num_threads", &num_threads);
   m.def("available_cores", &available_cores);
   m.def(

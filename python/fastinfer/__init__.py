@@ -5,9 +5,8 @@ The compiled core, ``fastinfer._core``, is private; this package re-exports a cu
 
 from __future__ import annotations
 
-from . import batch, memory, ops
+from . import batch, kernels, memory
 from ._core import __version__
-from ._runtime import cpu_info, get_num_threads, set_num_threads
 from .devices import devices
 from .errors import (
     DeviceError,
@@ -20,6 +19,7 @@ from .errors import (
     UnsupportedOpError,
 )
 from .model import Model, TensorInfo, load
+from .runtime import ThreadPool, cpu_info, get_num_threads, set_num_threads
 
 __all__ = [
     "DeviceError",
@@ -31,14 +31,15 @@ __all__ = [
     "KernelError",
     "Model",
     "TensorInfo",
+    "ThreadPool",
     "UnsupportedOpError",
     "devices",
     "load",
     "__version__",
     "batch",
+    "kernels",
     "cpu_info",
     "get_num_threads",
     "memory",
-    "ops",
     "set_num_threads",
 ]

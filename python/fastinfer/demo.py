@@ -10,7 +10,7 @@ from typing import Callable
 
 import numpy as np
 
-from . import _runtime, ops
+from . import kernels, runtime
 
 SHAPES = [(1, 768, 768), (32, 768, 3072), (256, 1024, 1024)]
 
@@ -45,8 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--threads", type=int, default=None, help="intra-op threads")
     args = parser.parse_args(argv)
     if args.threads is not None:
-        _runtime.set_num_threads(args.threads)
-    info = _runtime.cpu_info()
+        runtime.set_num_threads(args.threads)
+    info = runtime.cpu_info()
     print(
         f"fastinfer on {info['brand'] or info['vendor']}: isa={info['isa']}, "
         f"threads={info['num_threads']}"
@@ -61,15 +61,15 @@ def main(argv: list[str] | None = None) -> int:
         x = rng.standard_normal((m, k)).astype(np.float32)
         w = (rng.standard_normal((k, n)) / np.sqrt(k)).astype(np.float32)
         bias = rng.standard_normal(n).astype(np.float32)
-        packed_fp32, packed_int8 = ops.pack(w), ops.pack_int8(w)
+        packed_fp32, packed_int8 = kernels.pack(w), kernels.pack_int8(w)
         ref = x @ w + bias
-        fp32_err = relative_error(ops.linear(x, packed_fp32, bias), ref)
-        int8_err = relative_error(ops.linear_int8(x, packed_int8, bias), ref)
+        fp32_err = relative_error(kernels.linear(x, packed_fp32, bias), ref)
+        int8_err = relative_error(kernels.linear_int8(x, packed_int8, bias), ref)
         if fp32_err > 1e-4:
             raise SystemExit(f"fp32 path disagrees with numpy: relative error {fp32_err:.2e}")
         t_np = best_time(lambda x=x, w=w, b=bias: x @ w + b)
-        t_fp32 = best_time(lambda x=x, p=packed_fp32, b=bias: ops.linear(x, p, b))
-        t_int8 = best_time(lambda x=x, p=packed_int8, b=bias: ops.linear_int8(x, p, b))
+        t_fp32 = best_time(lambda x=x, p=packed_fp32, b=bias: kernels.linear(x, p, b))
+        t_int8 = best_time(lambda x=x, p=packed_int8, b=bias: kernels.linear_int8(x, p, b))
         print(
             f"{f'{m} x {k} x {n}':>18} | {t_np * 1e6:8.1f}us | "
             f"{t_fp32 * 1e6:8.1f}us {t_np / t_fp32:4.1f}x | "

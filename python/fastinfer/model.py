@@ -28,6 +28,7 @@ from .errors import InputError, InputTypeError, UnsupportedOpError, native_error
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .loader import ModelSource, read_model
+from .runtime.threads import ThreadPool
 from .summary import graph_summary
 
 log = logging.getLogger("fastinfer")
@@ -70,6 +71,7 @@ class Model:
         pass_counts: dict[str, int],
         source: str,
         plan_cache_size: int = DEFAULT_CACHE_SIZE,
+        pool: ThreadPool | None = None,
     ) -> None:
         if isinstance(plan_cache_size, bool) or not isinstance(plan_cache_size, int):
             raise TypeError(f"plan_cache_size must be an int, got {plan_cache_size!r}")
@@ -81,6 +83,9 @@ class Model:
         self._pass_counts = pass_counts
         self._source = source
         self._num_threads = num_threads
+        # The model's own threads (num_threads=), else the process default pool
+        # (set_num_threads): loading another model never changes this one's threads.
+        self._pool = pool or (None if num_threads is None else ThreadPool(num_threads))
         self._plan_cache_size = plan_cache_size
         # Shape classes (most recently used first), each a PolyPlan that binds new sizes in
         # C++; `_poly_error` says why the model cannot use them (then per-shape plans).
@@ -164,6 +169,7 @@ class Model:
                 pass_counts={},
                 source=f"{self._source} [{sub.name}]",
                 plan_cache_size=self._plan_cache_size,
+                pool=self._pool,  # segments run one after another: one pool for all
             )
 
         self._segments, self.placement = build_segments(self._graph, make_native, opts)
@@ -363,8 +369,9 @@ class Model:
             self._release_weight(name)
 
     def _run_native(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+        pool = None if self._pool is None else self._pool._pool
         for i, cls in enumerate(self._classes):
-            result = cls.run(feeds, profile)
+            result = cls.run(feeds, profile, pool)
             if result is not None:
                 if i:
                     with self._lock:
@@ -374,12 +381,12 @@ class Model:
                 return result, cls.step_nodes
         cls = self._compile_class(feeds) if self._poly_error is None else None
         if cls is not None:
-            result = cls.run(feeds, profile)
+            result = cls.run(feeds, profile, pool)
             if result is None:  # pragma: no cover - a class always admits its own shapes
                 raise RuntimeError("a shape class rejected the shapes it was compiled for")
             return result, cls.step_nodes
         plan = self._plan_for(feeds)
-        return plan.run(feeds, profile), plan.step_nodes
+        return plan.run(feeds, profile, pool), plan.step_nodes
 
     def _release_weight(self, name: str) -> bool:
         """Called by lower() right after a FusedLinear kernel packed constant `name`: drops
@@ -623,16 +630,15 @@ def load(
         "cuda" uses onnxruntime's CUDA execution provider and raises DeviceError when it is
         unavailable; "auto" picks CUDA when available, else CPU.
     num_threads : int, optional
-        Intra-op threads (sets fastinfer's pool for the native backend).
+        The model's own intra-op threads (its own pool; at most the cores this process may
+        use). Without it the model uses the process default (`set_num_threads`). Many
+        Python threads calling one model take turns on its pool, so it never keeps more
+        than `num_threads` cores busy.
     plan_cache_size : int
         Plans kept per shape class for recent input shapes (LRU). A plan for a new shape is
         built in C++ from the class's compiled recipe (about 0.1 ms for a BERT layer stack),
         so this bounds memory, not compile time.
     """
-    from ._runtime import set_num_threads
-
-    if num_threads is not None:
-        set_num_threads(num_threads)
     start = time.perf_counter()
     # onnxruntime needs the whole original proto only when it was asked for by name; then
     # the weights cannot stay in the file.

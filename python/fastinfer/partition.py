@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from .compile.lower import unsupported_ops
+from .compile.lower import _data_dependent, unsupported_ops
 from .ir import Graph, Node, Value
 from .ir.onnx_io import to_onnx
 
@@ -62,6 +62,7 @@ def _cut(graph: Graph, where: dict[str, str]) -> list[Segment]:
         if not runs or runs[-1].placement != place:
             runs.append(Segment(place, [], [], []))
         runs[-1].nodes.append(node)
+    _pull_shape_chains(graph, runs)
     later_reads: set[str] = set(graph.output_names)
     for seg in reversed(runs):
         produced = {o for n in seg.nodes for o in n.outputs if o}
@@ -70,6 +71,37 @@ def _cut(graph: Graph, where: dict[str, str]) -> list[Segment]:
         seg.inputs = sorted((reads - produced) - set(graph.constants))
         later_reads |= set(seg.inputs)
     return runs
+
+
+def _pull_shape_chains(graph: Graph, runs: list[Segment]) -> None:
+    """Gives each native segment its own copy of the shape computations it reads.
+
+    A value computed from shapes only (Shape -> Gather -> Concat -> a Reshape target) is
+    a constant for each shape class inside one native plan; passed in from another segment
+    it would be plain data, which Reshape cannot take. So the chain back to its Shape nodes
+    is repeated inside the segment (cheap: a few small ops), and the tensors those Shape
+    nodes read become the segment's inputs."""
+    dependent = _data_dependent(graph)
+    producers = graph.producers()
+    order = {id(n): k for k, n in enumerate(graph.nodes)}
+    for seg in runs:
+        if seg.placement != NATIVE:
+            continue
+        have = {id(n) for n in seg.nodes}
+        produced = {o for n in seg.nodes for o in n.outputs if o}
+        stack = [i for n in seg.nodes for i in n.inputs if i and i not in produced]
+        extra: list[Node] = []
+        while stack:
+            v = stack.pop()
+            node = producers.get(v)
+            if node is None or v in dependent or v in graph.constants or id(node) in have:
+                continue
+            have.add(id(node))
+            extra.append(node)
+            if node.op_type not in ("Shape", "Size"):
+                stack.extend(i for i in node.inputs if i)
+        if extra:
+            seg.nodes = sorted(seg.nodes + extra, key=lambda n: order[id(n)])
 
 
 def _subgraph(graph: Graph, seg: Segment, dtypes: Mapping[str, np.dtype]) -> Graph:
@@ -87,8 +119,10 @@ def _subgraph(graph: Graph, seg: Segment, dtypes: Mapping[str, np.dtype]) -> Gra
             dtype = dtypes.get(first, graph.value(first).dtype)
         values[name] = Value(name, dtype, known.shape)
     sub = Graph(
-        nodes=[Node(n.op_type, list(n.inputs), list(n.outputs), dict(n.attrs), n.name, n.domain)
-               for n in seg.nodes],
+        nodes=[
+            Node(n.op_type, list(n.inputs), list(n.outputs), dict(n.attrs), n.name, n.domain)
+            for n in seg.nodes
+        ],
         inputs=[values[n] for n in seg.inputs],
         outputs=[values[n] for n in seg.outputs],
         constants={k: v for k, v in graph.constants.items() if k in used},

@@ -20,10 +20,10 @@ class ArenaPool {
   // Frees the idle buffers (a model can call it after a burst of large shapes).
   void trim();
 
-  int64_t bytes_held() const;   // in idle and lent buffers
-  int64_t buffers() const;      // buffers that exist (idle or lent)
-  int64_t peak_bytes() const;   // high-water mark of bytes_held
-  int64_t grows() const;        // times a buffer was (re)allocated
+  int64_t bytes_held() const;  // in idle and lent buffers
+  int64_t buffers() const;     // buffers that exist (idle or lent)
+  int64_t peak_bytes() const;  // high-water mark of bytes_held
+  int64_t grows() const;       // times a buffer was (re)allocated
 
  private:
   mutable std::mutex mu_;

@@ -81,12 +81,12 @@ class PolyPlan {
   struct TensorRec {
     TensorKind kind;
     DType dtype;
-    std::vector<int> dims;             // expression ids (not for constants/generated)
+    std::vector<int> dims;  // expression ids (not for constants/generated)
     std::string name;
-    TensorDesc desc;                   // constants and generated: the fixed desc
-    const void* data = nullptr;        // constants: the caller's bytes
-    std::vector<int> elements;         // generated: one expression per element
-    int base = -1;                     // aliases
+    TensorDesc desc;             // constants and generated: the fixed desc
+    const void* data = nullptr;  // constants: the caller's bytes
+    std::vector<int> elements;   // generated: one expression per element
+    int base = -1;               // aliases
     bool generated = false;
   };
   struct StepRec {

@@ -16,10 +16,10 @@ struct Slot {
   TensorDesc desc;
   TensorKind kind;
   std::string name;
-  int io_index = -1;            // position among inputs or outputs
-  int base = -1;                // for aliases: the tensor whose bytes this one shares
-  int64_t offset = 0;           // for arena tensors
-  AlignedBuffer<uint8_t> data;      // for constants the plan owns
+  int io_index = -1;               // position among inputs or outputs
+  int base = -1;                   // for aliases: the tensor whose bytes this one shares
+  int64_t offset = 0;              // for arena tensors
+  AlignedBuffer<uint8_t> data;     // for constants the plan owns
   const void* external = nullptr;  // for constants the caller owns (add_constant_view)
   const uint8_t* bytes() const {
     return external ? static_cast<const uint8_t*>(external) : data.data();

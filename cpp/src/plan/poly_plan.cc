@@ -37,8 +37,8 @@ void PolyPlan::set_exprs(std::vector<Expr> exprs, int num_symbols) {
     if (e.op == kSym && (e.a < 0 || e.a >= num_symbols)) {
       throw std::invalid_argument("expression uses an unknown symbol");
     }
-    if (!leaf && (e.a < 0 || e.b < 0 || e.a >= static_cast<int64_t>(i) ||
-                  e.b >= static_cast<int64_t>(i))) {
+    if (!leaf &&
+        (e.a < 0 || e.b < 0 || e.a >= static_cast<int64_t>(i) || e.b >= static_cast<int64_t>(i))) {
       throw std::invalid_argument("expression children must come before their parent");
     }
   }
@@ -76,8 +76,7 @@ int PolyPlan::add_output(DType dtype, const std::vector<int>& dims, const std::s
   return static_cast<int>(tensors_.size()) - 1;
 }
 
-int PolyPlan::add_constant_view(const TensorDesc& desc, const void* data,
-                                const std::string& name) {
+int PolyPlan::add_constant_view(const TensorDesc& desc, const void* data, const std::string& name) {
   tensors_.push_back({TensorKind::kConstant, desc.dtype, {}, name, desc, data, {}, -1, false});
   return static_cast<int>(tensors_.size()) - 1;
 }
@@ -98,8 +97,7 @@ int PolyPlan::add_generated(DType dtype, const std::vector<int64_t>& shape,
   return static_cast<int>(tensors_.size()) - 1;
 }
 
-int PolyPlan::add_intermediate(DType dtype, const std::vector<int>& dims,
-                               const std::string& name) {
+int PolyPlan::add_intermediate(DType dtype, const std::vector<int>& dims, const std::string& name) {
   check_dims(dims, exprs_.size());
   tensors_.push_back({TensorKind::kArena, dtype, dims, name, {}, nullptr, {}, -1, false});
   return static_cast<int>(tensors_.size()) - 1;
@@ -132,8 +130,8 @@ void PolyPlan::add_step(const std::string& op, const std::string& name,
 bool PolyPlan::evaluate(const std::vector<std::vector<int64_t>>& shapes,
                         std::vector<int64_t>* values, Key* key) const {
   if (shapes.size() != inputs_.size()) {
-    throw std::invalid_argument("plan expects " + std::to_string(inputs_.size()) +
-                                " inputs, got " + std::to_string(shapes.size()));
+    throw std::invalid_argument("plan expects " + std::to_string(inputs_.size()) + " inputs, got " +
+                                std::to_string(shapes.size()));
   }
   // Symbols are read off the input dims that are plain symbols; every other dim is checked
   // against its expression below.
@@ -163,11 +161,21 @@ bool PolyPlan::evaluate(const std::vector<std::vector<int64_t>>& shapes,
     }
     int64_t v = 0;
     switch (e.op) {
-      case kConst: v = e.a; break;
-      case kSym: v = sym[static_cast<size_t>(e.a)]; break;
-      case kAdd: v = a + b; break;
-      case kSub: v = a - b; break;
-      case kMul: v = a * b; break;
+      case kConst:
+        v = e.a;
+        break;
+      case kSym:
+        v = sym[static_cast<size_t>(e.a)];
+        break;
+      case kAdd:
+        v = a + b;
+        break;
+      case kSub:
+        v = a - b;
+        break;
+      case kMul:
+        v = a * b;
+        break;
       case kFloorDiv:
         if (b == 0) return false;  // the shape is outside the class (the class had b != 0)
         v = floor_div(a, b);
@@ -176,8 +184,12 @@ bool PolyPlan::evaluate(const std::vector<std::vector<int64_t>>& shapes,
         if (b == 0) return false;
         v = floor_mod(a, b);
         break;
-      case kMax: v = a > b ? a : b; break;
-      case kMin: v = a < b ? a : b; break;
+      case kMax:
+        v = a > b ? a : b;
+        break;
+      case kMin:
+        v = a < b ? a : b;
+        break;
     }
     (*values)[i] = v;
   }
@@ -215,9 +227,15 @@ std::shared_ptr<const Plan> PolyPlan::build(const std::vector<int64_t>& values) 
   for (size_t i = 0; i < tensors_.size(); ++i) {
     const TensorRec& t = tensors_[i];
     switch (t.kind) {
-      case TensorKind::kInput: ids[i] = plan->add_input(dims_of(t), t.name); break;
-      case TensorKind::kOutput: ids[i] = plan->add_output(dims_of(t), t.name); break;
-      case TensorKind::kArena: ids[i] = plan->add_intermediate(dims_of(t), t.name); break;
+      case TensorKind::kInput:
+        ids[i] = plan->add_input(dims_of(t), t.name);
+        break;
+      case TensorKind::kOutput:
+        ids[i] = plan->add_output(dims_of(t), t.name);
+        break;
+      case TensorKind::kArena:
+        ids[i] = plan->add_intermediate(dims_of(t), t.name);
+        break;
       case TensorKind::kAlias:
         ids[i] = plan->add_alias(ids[static_cast<size_t>(t.base)], dims_of(t), t.name);
         break;
@@ -243,7 +261,8 @@ std::shared_ptr<const Plan> PolyPlan::build(const std::vector<int64_t>& values) 
     for (int t : list) out.push_back(t < 0 ? -1 : ids[static_cast<size_t>(t)]);
     return out;
   };
-  for (const StepRec& s : steps_) plan->add_step(s.op, s.name, remap(s.inputs), remap(s.outputs), s.attrs);
+  for (const StepRec& s : steps_)
+    plan->add_step(s.op, s.name, remap(s.inputs), remap(s.outputs), s.attrs);
   plan->finalize();
   plan->set_arena_pool(arenas_);
   return plan;

@@ -164,12 +164,12 @@ class CompiledPlan:
     output_names: list[str]
     step_nodes: list[tuple[str, str]]  # (op, node name) per step
 
-    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False, pool: Any = None):
         arrays = [feeds[name] for name in self.input_names]
         if profile:
-            outs, seconds = self.plan.run(arrays, True)
+            outs, seconds = self.plan.run(arrays, True, pool)
             return dict(zip(self.output_names, outs)), seconds
-        return dict(zip(self.output_names, self.plan.run(arrays)))
+        return dict(zip(self.output_names, self.plan.run(arrays, False, pool)))
 
     def memory(self) -> dict[str, int]:
         return {

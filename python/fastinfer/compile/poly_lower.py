@@ -40,10 +40,10 @@ class PolyCompiled:
     num_symbols: int = 0
     packed: list[Any] = field(default_factory=list)
 
-    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False):
+    def run(self, feeds: Mapping[str, np.ndarray], profile: bool = False, pool: Any = None):
         """Outputs by name (and per-step seconds when profiling), or None when the shapes are
-        outside this class."""
-        res = self.plan.run([feeds[n] for n in self.input_names], profile)
+        outside this class. `pool`: the model's _core.ThreadPool, or None (the default)."""
+        res = self.plan.run([feeds[n] for n in self.input_names], profile, pool)
         if res is None:
             return None
         if profile:
@@ -102,7 +102,7 @@ def lower_poly(
             )
             return slots[name]
         if name in graph.constants:
-            array = aligned(np.ascontiguousarray(graph.constants[name]))
+            array = aligned(np.asarray(graph.constants[name], order="C"))
             keep.append(array)
             slots[name] = declare("constant", array, name)
             return slots[name]
@@ -117,7 +117,7 @@ def lower_poly(
                     "generated", _code(info.dtype), list(value.shape), elems, name
                 )
             else:
-                array = aligned(np.ascontiguousarray(value.astype(info.dtype, copy=False)))
+                array = aligned(np.asarray(value, dtype=info.dtype, order="C"))
                 keep.append(array)
                 slots[name] = declare("constant", array, name)
             return slots[name]

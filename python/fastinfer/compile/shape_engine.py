@@ -186,9 +186,7 @@ def analyze(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> ShapeAnalysi
             raise ValueError(f"shape rule of {op} gave {len(outs)} outputs for node '{node.name}'")
         values = None
         known = all(i is None or i.value is not None for i in ins)
-        small = all(
-            _is_concrete_shape(s) and _numel(s) <= MAX_VALUE_ELEMENTS for _, s in outs
-        )
+        small = all(_is_concrete_shape(s) and _numel(s) <= MAX_VALUE_ELEMENTS for _, s in outs)
         if known and small and not (outputs & set(names)):
             values = _evaluate_values(graph, node, ins, outs)
         for k, name in enumerate(names):

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+
 from .symbolic import NotStatic, SymInt, concrete
 
 # A value with more elements than this is computed at run time, not carried symbolically.
@@ -214,4 +215,3 @@ def _reduce(node, vals, out_dtypes):
     axis = None if not axes else tuple(a % x.ndim for a in axes)
     fn = {"ReduceProd": np.prod, "ReduceSum": np.sum, "ReduceMax": np.max, "ReduceMin": np.min}
     return [typed(np.asarray(fn[node.op_type](x, axis=axis, keepdims=keep)), out_dtypes[0])]
-

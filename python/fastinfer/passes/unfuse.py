@@ -114,10 +114,8 @@ def unfuse(graph: Graph) -> Graph:
     """Replaces every node of the ``ai.fastinfer`` domain by standard ONNX nodes, in place."""
     nodes: list[Node] = []
     for n in graph.nodes:
-        nodes.extend(
-            _expand(graph, n)
-            if n.domain == FUSED_DOMAIN or n.op_type in ("FusedLinear", "FusedConv", "Attention")
-            else [n]
-        )
+        # By domain only: ONNX has an "Attention" op of its own (opset 23), which is left
+        # as it is (onnxruntime runs it).
+        nodes.extend(_expand(graph, n) if n.domain == FUSED_DOMAIN else [n])
     graph.nodes = nodes
     return graph

@@ -11,6 +11,7 @@
 #include "ops/common/broadcast.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/common/type_set.h"
 
 namespace fastinfer::ops {
 
@@ -57,5 +58,17 @@ class BinaryKernel final : public plan::Kernel {
 // output 0 (dtype `out`, or input 0's dtype when `out` is nullptr) and returns the
 // resolved broadcast.
 Broadcast binary_broadcast(const KernelSpec& spec, const DType* out, bool same_dtype = true);
+
+// BinaryKernel<T, T, Op<T>> for two inputs of one dtype in kSet, the output of that dtype.
+template <template <class> class Op, TypeSet kSet>
+std::unique_ptr<plan::Kernel> make_binary(const KernelSpec& spec) {
+  check_arity(spec, 2, 2, 1, 1);
+  check_dtype_set(spec, 0, kSet);
+  Broadcast bc = binary_broadcast(spec, nullptr);
+  return dispatch<kSet>(spec.inputs[0].dtype, [&](auto t) {
+    using T = decltype(t);
+    return std::make_unique<BinaryKernel<T, T, Op<T>>>(std::move(bc));
+  });
+}
 
 }  // namespace fastinfer::ops

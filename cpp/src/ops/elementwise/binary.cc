@@ -7,13 +7,12 @@
 // Max/Min propagate NaN like numpy's maximum/minimum.
 #include <cmath>
 #include <cstdint>
-#include <limits>
 #include <memory>
 #include <type_traits>
-#include <vector>
 
 #include "ops/common/binary_kernel.h"
-#include "ops/common/copy_kernel.h"
+#include "ops/common/saturate.h"
+#include "ops/common/variadic_kernel.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -62,15 +61,7 @@ struct PowOp {
     if constexpr (std::is_floating_point_v<TA>) {
       return std::pow(a, static_cast<TA>(b));
     } else {
-      const double r = std::pow(static_cast<double>(a), static_cast<double>(b));
-      if (!(r == r)) return 0;
-      if (r >= static_cast<double>(std::numeric_limits<TA>::max())) {
-        return std::numeric_limits<TA>::max();
-      }
-      if (r <= static_cast<double>(std::numeric_limits<TA>::lowest())) {
-        return std::numeric_limits<TA>::lowest();
-      }
-      return static_cast<TA>(r);
+      return saturate_cast<TA>(std::pow(static_cast<double>(a), static_cast<double>(b)));
     }
   }
 };
@@ -94,33 +85,6 @@ struct MinOp {
     return b < a ? b : a;
   }
 };
-
-template <template <class> class Op>
-std::unique_ptr<plan::Kernel> arith(const KernelSpec& spec, bool all_numeric) {
-  check_arity(spec, 2, 2, 1, 1);
-  if (all_numeric) {
-    check_dtype(spec, 0,
-                {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
-                 DType::kUint8});
-  } else {
-    check_dtype(spec, 0, {DType::kFloat32});
-  }
-  Broadcast bc = binary_broadcast(spec, nullptr);
-  switch (spec.inputs[0].dtype) {
-    case DType::kFloat64:
-      return std::make_unique<BinaryKernel<double, double, Op<double>>>(std::move(bc));
-    case DType::kInt32:
-      return std::make_unique<BinaryKernel<int32_t, int32_t, Op<int32_t>>>(std::move(bc));
-    case DType::kInt64:
-      return std::make_unique<BinaryKernel<int64_t, int64_t, Op<int64_t>>>(std::move(bc));
-    case DType::kInt8:
-      return std::make_unique<BinaryKernel<int8_t, int8_t, Op<int8_t>>>(std::move(bc));
-    case DType::kUint8:
-      return std::make_unique<BinaryKernel<uint8_t, uint8_t, Op<uint8_t>>>(std::move(bc));
-    default:
-      return std::make_unique<BinaryKernel<float, float, Op<float>>>(std::move(bc));
-  }
-}
 
 // Pow with a constant one-element exponent (the usual case: x^2 in variance subgraphs,
 // x^0.5, x^3 in tanh-Gelu): a loop over x alone. The exponent may be float32, int32 or
@@ -192,79 +156,14 @@ std::unique_ptr<plan::Kernel> make_pow(const KernelSpec& spec) {
   }
 }
 
-// Max and Min over N inputs: the first two are combined into the output, then each
-// further input is folded into it in place (the output already has the final shape, so
-// every element reads only its own position).
-template <class T, class Op>
-class VariadicKernel final : public plan::Kernel {
- public:
-  explicit VariadicKernel(std::vector<Broadcast> steps) : steps_(std::move(steps)) {}
-  void run(const void* const* inputs, void* const* outputs) const override {
-    T* y = static_cast<T*>(outputs[0]);
-    for (size_t k = 0; k < steps_.size(); ++k) {
-      const Broadcast& bc = steps_[k];
-      const T* a = k == 0 ? static_cast<const T*>(inputs[0]) : y;
-      const T* b = static_cast<const T*>(inputs[k + 1]);
-      const int64_t sa = bc.inner_stride(0), sb = bc.inner_stride(1);
-      parallel_chunks(bc.numel(), kParallelGrain, [&](int64_t begin, int64_t end) {
-        bc.for_segments(begin, end, [&](const int64_t* off, int64_t o, int64_t n) {
-          const Op op;  // no restrict here: a may be y
-          for (int64_t i = 0; i < n; ++i) y[o + i] = op(a[off[0] + i * sa], b[off[1] + i * sb]);
-        });
-      });
-    }
-  }
-
- private:
-  std::vector<Broadcast> steps_;
-};
-
-template <template <class> class Op>
-std::unique_ptr<plan::Kernel> make_extremum(const KernelSpec& spec) {
-  check_arity(spec, 1, 1024, 1, 1);
-  const size_t n = spec.inputs.size();
-  if (n == 2) return arith<Op>(spec, true);
-  check_dtype(spec, 0,
-              {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
-               DType::kUint8});
-  std::vector<std::vector<int64_t>> shapes;
-  for (size_t i = 0; i < n; ++i) {
-    check_same_dtype(spec, 0, i);
-    shapes.push_back(spec.inputs[i].shape);
-  }
-  const auto shape = broadcast_shape(shapes);
-  if (!shape) fail(spec, "the input shapes do not broadcast");
-  check_output(spec, 0, spec.inputs[0].dtype, *shape);
-  if (n == 1) return make_copy_kernel(spec.inputs[0].nbytes());
-  std::vector<Broadcast> steps;
-  steps.emplace_back(std::vector<std::vector<int64_t>>{shapes[0], shapes[1]}, *shape);
-  for (size_t i = 2; i < n; ++i) {
-    steps.emplace_back(std::vector<std::vector<int64_t>>{*shape, shapes[i]}, *shape);
-  }
-  switch (spec.inputs[0].dtype) {
-    case DType::kFloat64:
-      return std::make_unique<VariadicKernel<double, Op<double>>>(std::move(steps));
-    case DType::kInt32:
-      return std::make_unique<VariadicKernel<int32_t, Op<int32_t>>>(std::move(steps));
-    case DType::kInt64:
-      return std::make_unique<VariadicKernel<int64_t, Op<int64_t>>>(std::move(steps));
-    case DType::kInt8:
-      return std::make_unique<VariadicKernel<int8_t, Op<int8_t>>>(std::move(steps));
-    case DType::kUint8:
-      return std::make_unique<VariadicKernel<uint8_t, Op<uint8_t>>>(std::move(steps));
-    default:
-      return std::make_unique<VariadicKernel<float, Op<float>>>(std::move(steps));
-  }
-}
-
 const bool kRegistered = [] {
-  register_op("Add", [](const KernelSpec& s) { return arith<AddOp>(s, true); });
-  register_op("Sub", [](const KernelSpec& s) { return arith<SubOp>(s, true); });
-  register_op("Mul", [](const KernelSpec& s) { return arith<MulOp>(s, true); });
-  register_op("Div", [](const KernelSpec& s) { return arith<DivOp>(s, true); });
+  register_op("Add", make_binary<AddOp, TypeSet::kNumeric>);
+  register_op("Sub", make_binary<SubOp, TypeSet::kNumeric>);
+  register_op("Mul", make_binary<MulOp, TypeSet::kNumeric>);
+  register_op("Div", make_binary<DivOp, TypeSet::kNumeric>);
   register_op("Pow", make_pow);
-  register_op("Max", make_extremum<MaxOp>);
-  register_op("Min", make_extremum<MinOp>);
+  register_op("Max", make_variadic<MaxOp, TypeSet::kNumeric>);
+  register_op("Min", make_variadic<MinOp, TypeSet::kNumeric>);
   return true;
 }();
 

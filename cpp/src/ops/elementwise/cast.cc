@@ -1,4 +1,5 @@
-// Cast between float32, float64, int64, int32, int8, uint8 and bool.
+// Cast between float32, float64, int64, int32, int8, uint8 and bool, and CastLike (the
+// same, to the dtype of a second input).
 //
 // Rules (ONNX Cast, non-float8 targets):
 // - float -> float: round to nearest; out of range gives +-inf.
@@ -100,22 +101,10 @@ std::unique_ptr<plan::Kernel> cast_from(DType to, int64_t n) {
   return nullptr;
 }
 
-std::unique_ptr<plan::Kernel> make_cast(const KernelSpec& spec) {
-  check_arity(spec, 1, 1, 1, 1);
-  const auto all = {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32,
-                    DType::kInt8,    DType::kUint8,   DType::kBool};
-  check_dtype(spec, 0, all);
-  const int64_t to_code = plan::attr_int(spec.attrs, "to", -1);
-  DType to{};
-  try {
-    to = plan::dtype_from_code(static_cast<int32_t>(to_code));
-  } catch (const std::invalid_argument&) {
-    fail(spec, "to=" + std::to_string(to_code) +
-                   " is not a supported dtype (float32, float64, int64, int32, int8, uint8, bool)");
-  }
-  bool known = false;
-  for (DType t : all) known |= t == to;
-  if (!known) fail(spec, std::string("casting to ") + plan::dtype_name(to) + " is not supported");
+const auto kAllTypes = {DType::kFloat32, DType::kFloat64, DType::kInt64, DType::kInt32,
+                        DType::kInt8,    DType::kUint8,   DType::kBool};
+
+std::unique_ptr<plan::Kernel> cast_to(const KernelSpec& spec, DType to) {
   check_output(spec, 0, to, spec.inputs[0].shape);
   const int64_t n = spec.inputs[0].numel();
   switch (spec.inputs[0].dtype) {
@@ -136,7 +125,36 @@ std::unique_ptr<plan::Kernel> make_cast(const KernelSpec& spec) {
   }
 }
 
-const bool kRegistered = register_op("Cast", make_cast);
+std::unique_ptr<plan::Kernel> make_cast(const KernelSpec& spec) {
+  check_arity(spec, 1, 1, 1, 1);
+  check_dtype(spec, 0, kAllTypes);
+  const int64_t to_code = plan::attr_int(spec.attrs, "to", -1);
+  DType to{};
+  try {
+    to = plan::dtype_from_code(static_cast<int32_t>(to_code));
+  } catch (const std::invalid_argument&) {
+    fail(spec, "to=" + std::to_string(to_code) +
+                   " is not a supported dtype (float32, float64, int64, int32, int8, uint8, bool)");
+  }
+  bool known = false;
+  for (DType t : kAllTypes) known |= t == to;
+  if (!known) fail(spec, std::string("casting to ") + plan::dtype_name(to) + " is not supported");
+  return cast_to(spec, to);
+}
+
+// CastLike(x, like): Cast to like's dtype; like's values are not read.
+std::unique_ptr<plan::Kernel> make_castlike(const KernelSpec& spec) {
+  check_arity(spec, 2, 2, 1, 1);
+  check_dtype(spec, 0, kAllTypes);
+  check_dtype(spec, 1, kAllTypes);
+  return cast_to(spec, spec.inputs[1].dtype);
+}
+
+const bool kRegistered = [] {
+  register_op("Cast", make_cast);
+  register_op("CastLike", make_castlike);
+  return true;
+}();
 
 }  // namespace
 }  // namespace fastinfer::ops

@@ -1,39 +1,20 @@
-// float32 unary ops and Not on bool. Exp, Erf, Sigmoid, Tanh, Gelu (exact form), Relu and
-// Sqrt go through the per-ISA array math (ops/vecmath, within 1e-6 relative); Log and
-// the tanh Gelu use libm; Neg, Abs and Reciprocal are plain loops the compiler vectorises.
+// float32 unary ops (Exp and Log on float64 too) and Not on bool. Exp, Erf, Sigmoid, Tanh,
+// Gelu (exact form), Relu and Sqrt go through the per-ISA array math (ops/vecmath, within
+// 1e-6 relative); Log, float64 Exp and the tanh Gelu use libm; Neg, Abs and Reciprocal are
+// plain loops the compiler vectorises.
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/common/unary_kernel.h"
 #include "ops/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace {
-
-template <class T, class Op>
-class UnaryKernel final : public plan::Kernel {
- public:
-  explicit UnaryKernel(int64_t n) : n_(n) {}
-  void run(const void* const* inputs, void* const* outputs) const override {
-    const T* x = static_cast<const T*>(inputs[0]);
-    T* y = static_cast<T*>(outputs[0]);
-    // libm calls cost ~10-20 ns each, so even moderate tensors are worth splitting.
-    parallel_chunks(n_, kParallelGrain / 8, [&](int64_t begin, int64_t end) {
-      // Local restrict copies: with -fno-strict-aliasing a store through y could change
-      // the captured pointers, which would stop the loop from vectorising.
-      const T* __restrict xs = x;
-      T* __restrict ys = y;
-      const Op op;
-      for (int64_t i = begin; i < end; ++i) ys[i] = op(xs[i]);
-    });
-  }
-
- private:
-  int64_t n_;
-};
 
 // An op computed by one of the FloatMath array functions, chosen per run from the
 // active ISA.
@@ -55,14 +36,38 @@ class ArrayUnaryKernel final : public plan::Kernel {
   ArrayFn fn_;
 };
 
+template <class T>
 struct LogOp {
-  float operator()(float x) const { return std::log(x); }
+  T operator()(T x) const { return std::log(x); }
 };
+template <class T>
+struct ExpOp {
+  T operator()(T x) const { return std::exp(x); }
+};
+// Neg and Abs on every numeric dtype (exports take the absolute value of int64 relative
+// positions, e.g. DeBERTa). Integers compute in their unsigned type, so INT_MIN wraps to
+// itself instead of overflowing, as onnxruntime's two's-complement result.
+template <class T>
 struct NegOp {
-  float operator()(float x) const { return -x; }
+  T operator()(T x) const {
+    if constexpr (std::is_integral_v<T>) {
+      return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
+    } else {
+      return -x;
+    }
+  }
 };
+template <class T>
 struct AbsOp {
-  float operator()(float x) const { return std::fabs(x); }
+  T operator()(T x) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::fabs(x);
+    } else if constexpr (std::is_unsigned_v<T>) {
+      return x;
+    } else {
+      return x < 0 ? NegOp<T>{}(x) : x;
+    }
+  }
 };
 struct ReciprocalOp {
   float operator()(float x) const { return 1.0f / x; }
@@ -96,6 +101,13 @@ std::unique_ptr<plan::Kernel> make_array(const KernelSpec& spec) {
   return std::make_unique<ArrayUnaryKernel>(spec.inputs[0].numel(), kFn);
 }
 
+// Exp on float32 through the array math, on float64 through libm.
+std::unique_ptr<plan::Kernel> make_exp(const KernelSpec& spec) {
+  check_unary(spec, TypeSet::kFloat);
+  if (spec.inputs[0].dtype == DType::kFloat64) return make_unary<ExpOp, TypeSet::kFloat>(spec);
+  return make_array<&FloatMath::exp>(spec);
+}
+
 std::unique_ptr<plan::Kernel> make_gelu(const KernelSpec& spec) {
   const std::string approx = plan::attr_string(spec.attrs, "approximate", "none");
   if (approx == "none") return make_array<&FloatMath::gelu>(spec);
@@ -114,10 +126,10 @@ const bool kRegistered = [] {
   register_op("Tanh", make_array<&FloatMath::tanh>);
   register_op("Sigmoid", make_array<&FloatMath::sigmoid>);
   register_op("Relu", make_array<&FloatMath::relu>);
-  register_op("Exp", make_array<&FloatMath::exp>);
-  register_op("Log", make_float<LogOp>);
-  register_op("Neg", make_float<NegOp>);
-  register_op("Abs", make_float<AbsOp>);
+  register_op("Exp", make_exp);
+  register_op("Log", make_plain_unary<LogOp, TypeSet::kFloat>);
+  register_op("Neg", make_plain_unary<NegOp, TypeSet::kNumeric>);
+  register_op("Abs", make_plain_unary<AbsOp, TypeSet::kNumeric>);
   register_op("Reciprocal", make_float<ReciprocalOp>);
   register_op("Gelu", make_gelu);
   register_op("Not", make_not);

@@ -10,6 +10,7 @@
 #include <limits>
 #include <memory>
 
+#include "ops/common/axis_split.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 #include "ops/vecmath/float_math.h"
@@ -98,10 +99,8 @@ std::unique_ptr<plan::Kernel> make_softmax(const KernelSpec& spec) {
   const auto rank = static_cast<int64_t>(in.size());
   if (rank == 0) fail(spec, "the input must have at least one dimension");
   const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", -1), rank, "axis");
-  int64_t outer = 1, inner = 1;
-  for (int64_t d = 0; d < axis; ++d) outer *= in[d];
-  for (int64_t d = axis + 1; d < rank; ++d) inner *= in[d];
-  return std::make_unique<SoftmaxKernel<kLog>>(outer, in[axis], inner);
+  const AxisSplit s(in, axis);
+  return std::make_unique<SoftmaxKernel<kLog>>(s.outer, s.n, s.inner);
 }
 
 const bool kRegistered = [] {

@@ -83,7 +83,7 @@ def linear(
     """
     if not isinstance(packed_w, PackedF32Weights):
         raise TypeError(
-            f"packed_w must be PackedF32Weights (from fastinfer.ops.pack), "
+            f"packed_w must be PackedF32Weights (from fastinfer.kernels.pack), "
             f"got {type(packed_w).__name__}"
         )
     return _core.linear_f32(x, packed_w, bias, activation)
