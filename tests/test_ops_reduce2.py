@@ -168,18 +168,6 @@ def test_cumsum_float_and_empty(rng):
     assert got.shape == (0, 3)
 
 
-@pytest.mark.parametrize("axis", [0, 1, -1])
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-def test_hardmax(axis, dtype, rng):
-    x = rng.integers(0, 4, (3, 5, 6)).astype(dtype)  # ties: the first maximum wins
-    first = np.argmax(x, axis=axis)
-    want = (np.arange(x.shape[axis]).reshape([-1 if a == axis % 3 else 1 for a in range(3)])
-            == np.expand_dims(first, axis)).astype(dtype)  # fmt: skip
-    np.testing.assert_array_equal(run1("Hardmax", [x], dtype, x.shape, {"axis": axis}), want)
-    got = run1("Hardmax", [np.zeros((2, 0), dtype)], dtype, (2, 0), {"axis": 1})
-    assert got.shape == (2, 0)
-
-
 def test_errors():
     x = np.zeros((2, 3), np.float32)
     assert "int32 input 0 is not supported (float32, float64)" in error1(

@@ -18,7 +18,7 @@ from fastinfer.compile.symbolic import hint
 from fastinfer.ir.onnx_io import from_onnx
 
 OPS = {
-    "ArgMax", "ArgMin", "Hardmax", "CumSum", "CumProd", "GatherElements", "GatherND",
+    "ArgMax", "ArgMin", "CumSum", "CumProd", "GatherElements", "GatherND",
     "ScatterElements", "ScatterND", "OneHot", "TopK", "Trilu", "Pad", "CenterCropPad",
     "DepthToSpace", "SpaceToDepth", "ReverseSequence", "EyeLike", "HannWindow",
     "HammingWindow", "BlackmanWindow", "InstanceNormalization", "GroupNormalization",

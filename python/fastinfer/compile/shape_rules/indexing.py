@@ -1,5 +1,5 @@
 """Shape rules of the indexing, layout, normalization and generator ops: ArgMax/ArgMin,
-Hardmax, CumSum/CumProd, GatherElements, GatherND, ScatterElements, ScatterND, OneHot, TopK,
+CumSum/CumProd, GatherElements, GatherND, ScatterElements, ScatterND, OneHot, TopK,
 Trilu, Pad, CenterCropPad, DepthToSpace, SpaceToDepth, ReverseSequence, EyeLike, the
 window functions, and the normalizations other than LayerNormalization. See registry.py
 for the protocol."""
@@ -14,7 +14,7 @@ from .registry import shape_rule
 
 # Output 0 has input 0's dtype and shape (scale, bias, indices and updates only address it).
 shape_rule(
-    "CumSum", "CumProd", "Hardmax", "Trilu", "ScatterElements", "ScatterND",
+    "CumSum", "CumProd", "Trilu", "ScatterElements", "ScatterND",
     "ReverseSequence", "InstanceNormalization", "GroupNormalization", "LpNormalization",
     "MeanVarianceNormalization", "LRN", "RMSNormalization",
 )(same_as_input)  # fmt: skip
