@@ -74,6 +74,11 @@ CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
     "Pad": (1, 3),
     "Range": (0, 1, 2),
     "ConstantOfShape": (0,),
+    "CumProd": (1,),
+    "CenterCropPad": (1,),
+    "HannWindow": (0,),
+    "HammingWindow": (0,),
+    "BlackmanWindow": (0,),
 }
 
 # Element types the native runtime has no tensors for (it has float32, float64, int64, int32,

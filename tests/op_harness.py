@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from fastinfer import _core
 
@@ -56,3 +57,18 @@ def run_node(
 def run1(op, inputs, dtype, shape, attrs=None, constants=()):
     """Single-output convenience wrapper."""
     return run_node(op, inputs, [(dtype, shape)], attrs, constants)[0]
+
+
+def node_error(op, inputs, outputs, attrs=None, constants=(), exc=ValueError) -> str:
+    """The message of the `exc` that building or running `op` raises (run_node's
+    arguments); checks that it starts by naming the node, as every kernel error does."""
+    with pytest.raises(exc) as info:
+        run_node(op, inputs, outputs, attrs, constants)
+    msg = str(info.value)
+    assert msg.startswith(f"{op} 'n0': "), msg
+    return msg
+
+
+def error1(op, inputs, dtype, shape, attrs=None, constants=(), exc=ValueError) -> str:
+    """node_error for a single-output op (run1's arguments)."""
+    return node_error(op, inputs, [(dtype, shape)], attrs, constants, exc)

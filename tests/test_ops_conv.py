@@ -261,3 +261,34 @@ def test_conv_weights_must_be_constant():
     x, w = np.zeros((1, 3, 4, 4), np.float32), np.zeros((2, 3, 1, 1), np.float32)
     with pytest.raises(ValueError, match="Conv 'node': W must be a constant initializer"):
         run_node("Conv", [(x, False), (w, False)], [(1, 2, 4, 4)])
+
+
+@pytest.mark.parametrize("count_include_pad", [0, 1])
+def test_average_pool_window_larger_than_input_with_ceil_mode(count_include_pad):
+    """HF EfficientNet pools a 1x1 map with a 320x320 window, stride 320, ceil_mode=1:
+    one output, the mean of the input the window covers (as onnxruntime computes it)."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper
+
+    import fastinfer
+
+    node = helper.make_node(
+        "AveragePool",
+        ["x"],
+        ["y"],
+        kernel_shape=[320, 320],
+        strides=[320, 320],
+        ceil_mode=1,
+        count_include_pad=count_include_pad,
+    )
+    graph = helper.make_graph(
+        [node],
+        "pool",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["b", 8, 1, 1])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["b", 8, 1, 1])],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    x = np.random.default_rng(0).random((2, 8, 1, 1), dtype=np.float32)
+    sess = ort.InferenceSession(model.SerializeToString(), providers=["CPUExecutionProvider"])
+    got = fastinfer.load(model, backend="native")(x)
+    np.testing.assert_allclose(got, sess.run(None, {"x": x})[0], rtol=1e-6, atol=0)

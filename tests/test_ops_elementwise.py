@@ -420,3 +420,14 @@ def test_broadcast_limit_names_the_node():
     a = np.zeros((2, 1) * 9, np.float32)
     b = np.zeros((1, 2) * 9, np.float32)
     assert "more than 16 dims" in err("Add", [a, b], np.float32, (2,) * 18)
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.int64, np.float64])
+@pytest.mark.parametrize("op", ["Abs", "Neg"])
+def test_abs_neg_integers_and_float64(op, dtype):
+    info = np.iinfo(dtype) if np.dtype(dtype).kind == "i" else None
+    x = np.array([-5, 0, 7, -1] + ([info.min, info.max] if info else [2.5, -0.0]), dtype=dtype)
+    fn = np.abs if op == "Abs" else np.negative
+    with np.errstate(over="ignore"):
+        want = fn(x)  # numpy wraps INT_MIN to itself, as two's complement does
+    np.testing.assert_array_equal(run1(op, [x], dtype, x.shape), want)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from op_harness import run1
+from op_harness import error1, run1
 
 
 def _logsumexp(x, axis, keepdims):  # for finite, non-empty x
@@ -135,21 +135,27 @@ def test_arg_reduce_nan():
         assert last[0, 0] == 3
 
 
+CUMULATIVE = {"CumSum": (np.cumsum, np.subtract), "CumProd": (np.cumprod, np.divide)}
+
+
+@pytest.mark.parametrize("op", sorted(CUMULATIVE))
 @pytest.mark.parametrize("axis", [0, 1, 2, -1, -3])
 @pytest.mark.parametrize("exclusive", [0, 1])
 @pytest.mark.parametrize("reverse", [0, 1])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int32, np.int64])
-def test_cumsum(axis, exclusive, reverse, dtype, rng):
-    x = rng.integers(-50, 50, (3, 4, 17)).astype(dtype)
+def test_cumulative(op, axis, exclusive, reverse, dtype, rng):
+    scan, undo = CUMULATIVE[op]
+    # Small nonzero integers: every sum and product (at most 3^9) is exact in each dtype.
+    x = rng.choice([-3, -2, -1, 1, 2, 3], (3, 4, 9)).astype(dtype)
     v = np.flip(x, axis) if reverse else x
-    want = np.cumsum(v, axis=axis, dtype=dtype)
-    if exclusive:
-        want = want - v
+    want = scan(v, axis=axis, dtype=dtype)
+    if exclusive:  # the scan without the element itself
+        want = undo(want, v).astype(dtype)
     if reverse:
         want = np.flip(want, axis)
     attrs = {"exclusive": exclusive, "reverse": reverse}
     for axis_dtype in [np.int64, np.int32]:
-        got = run1("CumSum", [x, np.array(axis, axis_dtype)], dtype, x.shape, attrs, [1])
+        got = run1(op, [x, np.array(axis, axis_dtype)], dtype, x.shape, attrs, [1])
         np.testing.assert_array_equal(got, want)
 
 
@@ -162,40 +168,44 @@ def test_cumsum_float_and_empty(rng):
     assert got.shape == (0, 3)
 
 
-def err(op, inputs, dtype, shape, attrs=None, constants=(), exc=ValueError):
-    with pytest.raises(exc) as info:
-        run1(op, inputs, dtype, shape, attrs, constants)
-    msg = str(info.value)
-    assert msg.startswith(f"{op} 'n0': "), msg
-    return msg
+@pytest.mark.parametrize("axis", [0, 1, -1])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_hardmax(axis, dtype, rng):
+    x = rng.integers(0, 4, (3, 5, 6)).astype(dtype)  # ties: the first maximum wins
+    first = np.argmax(x, axis=axis)
+    want = (np.arange(x.shape[axis]).reshape([-1 if a == axis % 3 else 1 for a in range(3)])
+            == np.expand_dims(first, axis)).astype(dtype)  # fmt: skip
+    np.testing.assert_array_equal(run1("Hardmax", [x], dtype, x.shape, {"axis": axis}), want)
+    got = run1("Hardmax", [np.zeros((2, 0), dtype)], dtype, (2, 0), {"axis": 1})
+    assert got.shape == (2, 0)
 
 
 def test_errors():
     x = np.zeros((2, 3), np.float32)
-    assert "int32 input 0 is not supported (float32, float64)" in err(
+    assert "int32 input 0 is not supported (float32, float64)" in error1(
         "ReduceL2", [x.astype(np.int32)], np.int32, (1, 1)
     )
-    assert "int8 input 0 is not supported (float32, float64, int32, int64)" in err(
+    assert "int8 input 0 is not supported (float32, float64, int32, int64)" in error1(
         "ReduceProd", [x.astype(np.int8)], np.int8, (1, 1)
     )
-    assert "axis 2 is out of range for rank 2" in err(
+    assert "axis 2 is out of range for rank 2" in error1(
         "ReduceSumSquare", [x], np.float32, (2, 3), {"axes": [2]}
     )
-    assert "axes (input 1) must be a constant" in err(
+    assert "axes (input 1) must be a constant" in error1(
         "ReduceL1", [x, np.array([1])], np.float32, (2, 1)
     )
-    assert "output 0 is described as float32[2] but the op gives int64[2]" in err(
+    assert "output 0 is described as float32[2] but the op gives int64[2]" in error1(
         "ArgMax", [x], np.float32, (2,), {"axis": 1, "keepdims": 0}
     )
-    assert "cannot reduce an empty axis" in err(
+    assert "cannot reduce an empty axis" in error1(
         "ArgMin", [np.zeros((2, 0), np.float32)], np.int64, (2, 1), {"axis": 1}
     )
-    assert "axis must hold one value, got [0, 1]" in err(
+    assert "axis must hold one value, got [0, 1]" in error1(
         "CumSum", [x, np.array([0, 1])], np.float32, (2, 3), constants=[1]
     )
-    assert "axis (input 1) must be a constant" in err(
+    assert "axis (input 1) must be a constant" in error1(
         "CumSum", [x, np.array(0)], np.float32, (2, 3)
     )
-    assert "axis -3 is out of range for rank 2" in err(
+    assert "axis -3 is out of range for rank 2" in error1(
         "CumSum", [x, np.array(-3)], np.float32, (2, 3), constants=[1]
     )

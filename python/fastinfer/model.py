@@ -71,6 +71,7 @@ class Model:
         pass_counts: dict[str, int],
         source: str,
         plan_cache_size: int = DEFAULT_CACHE_SIZE,
+        pool: ThreadPool | None = None,
     ) -> None:
         if isinstance(plan_cache_size, bool) or not isinstance(plan_cache_size, int):
             raise TypeError(f"plan_cache_size must be an int, got {plan_cache_size!r}")
@@ -84,7 +85,7 @@ class Model:
         self._num_threads = num_threads
         # The model's own threads (num_threads=), else the process default pool
         # (set_num_threads): loading another model never changes this one's threads.
-        self._pool = None if num_threads is None else ThreadPool(num_threads)
+        self._pool = pool or (None if num_threads is None else ThreadPool(num_threads))
         self._plan_cache_size = plan_cache_size
         # Shape classes (most recently used first), each a PolyPlan that binds new sizes in
         # C++; `_poly_error` says why the model cannot use them (then per-shape plans).
@@ -168,6 +169,7 @@ class Model:
                 pass_counts={},
                 source=f"{self._source} [{sub.name}]",
                 plan_cache_size=self._plan_cache_size,
+                pool=self._pool,  # segments run one after another: one pool for all
             )
 
         self._segments, self.placement = build_segments(self._graph, make_native, opts)

@@ -48,6 +48,11 @@ CONSTANT_INPUTS = {
     "Pad": (1, 3),
     "Range": (0, 1, 2),
     "ConstantOfShape": (0,),
+    "CumProd": (1,),
+    "CenterCropPad": (1,),
+    "HannWindow": (0,),
+    "HammingWindow": (0,),
+    "BlackmanWindow": (0,),
     "Conv": (1, 2),
 }
 CONSTANT_INPUTS.update(

@@ -13,6 +13,7 @@ from .fuse_conv import fuse_conv
 from .fuse_gelu import fuse_gelu
 from .fuse_layernorm import fuse_layernorm
 from .fuse_linear import fuse_linear
+from .onnx_attention import onnx_attention
 
 Pass = Callable[[Graph], int]
 
@@ -27,6 +28,7 @@ _ALL: list[Pass] = [
     dead_code,
     fuse_layernorm,
     fuse_attention,
+    onnx_attention,
     fuse_conv,
     fuse_linear,
     fuse_gelu,

@@ -4,7 +4,7 @@ are: the export keeps the passes' gains that are expressible in standard ONNX.""
 
 from __future__ import annotations
 
-from ..fused import FUSED_ONLY_OPS, FUSED_SCHEMAS
+from ..fused import FUSED_SCHEMAS
 from ..fused.builder import Builder
 from ..ir.graph import FUSED_DOMAIN, Graph, Node
 
@@ -22,8 +22,8 @@ def unfuse(graph: Graph) -> Graph:
     """Replaces every node of the ``ai.fastinfer`` domain by standard ONNX nodes, in place."""
     nodes: list[Node] = []
     for n in graph.nodes:
-        nodes.extend(
-            _expand(graph, n) if n.domain == FUSED_DOMAIN or n.op_type in FUSED_ONLY_OPS else [n]
-        )
+        # By domain only: ONNX has an "Attention" op of its own (opset 23), which is left
+        # as it is (onnxruntime runs it).
+        nodes.extend(_expand(graph, n) if n.domain == FUSED_DOMAIN else [n])
     graph.nodes = nodes
     return graph

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <vector>
 
+#include "ops/common/op_util.h"
+
 namespace fastinfer::ops {
 
 struct AxisSplit {
@@ -18,5 +20,13 @@ struct AxisSplit {
     for (size_t d = static_cast<size_t>(axis) + 1; d < shape.size(); ++d) inner *= shape[d];
   }
 };
+
+// Input 0's 'axis' attribute (default `fallback`) in [0, rank); input 0 must not be a
+// scalar.
+inline int64_t axis_attr(const KernelSpec& spec, int64_t fallback) {
+  const auto rank = static_cast<int64_t>(spec.inputs[0].shape.size());
+  if (rank == 0) fail(spec, "the input must have at least one dimension");
+  return normalize_axis(spec, plan::attr_int(spec.attrs, "axis", fallback), rank, "axis");
+}
 
 }  // namespace fastinfer::ops

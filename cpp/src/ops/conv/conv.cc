@@ -4,10 +4,12 @@
 // in a pass over the group's planes while they are in cache. One input channel per group
 // (depthwise) uses the direct kernel instead.
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "fastinfer/aligned_buffer.h"
@@ -34,12 +36,78 @@ Phases phases(const Window2d& g) {
           g.h.out + (g.h.kernel - 1) / g.h.stride, g.w.out + (g.w.kernel - 1) / g.w.stride};
 }
 
+// A convolution's weights, (out_c, in_c / groups, kh, kw), and their copies in tiles of mr
+// rows per group (element (r, kk) of a tile at [kk * mr + r], zero rows past the group's
+// end) for the kernels that read them that way; tiles are built on first use per height,
+// since the ISA path is chosen per run.
+struct ConvWeights {
+  std::vector<float> weights;
+  int64_t groups = 1, mg = 0, k = 0;  // output channels per group, inputs per output
+  const float* tiled(int64_t mr) const {
+    std::lock_guard<std::mutex> lock(mu);
+    std::vector<float>& t = tiles[mr];
+    if (t.empty()) {
+      const int64_t n = (mg + mr - 1) / mr;
+      t.assign(groups * n * mr * k, 0.0f);
+      for (int64_t gi = 0; gi < groups; ++gi) {
+        for (int64_t m = 0; m < mg; ++m) {
+          const float* src = weights.data() + (gi * mg + m) * k;
+          float* dst = t.data() + (gi * n + m / mr) * mr * k + m % mr;
+          for (int64_t kk = 0; kk < k; ++kk) dst[kk * mr] = src[kk];
+        }
+      }
+    }
+    return t.data();
+  }
+  mutable std::mutex mu;
+  mutable std::map<int64_t, std::vector<float>> tiles;  // map nodes are stable
+};
+
+// One ConvWeights per constant: kernels built for other input shapes of the same node find
+// it by the constant's address while one of them is alive. The plans that hold the kernels
+// also keep the constant's memory alive, so an address is not reused meanwhile; the first
+// and last values are compared as well, as a guard.
+std::shared_ptr<const ConvWeights> shared_conv_weights(const float* w, int64_t numel,
+                                                       int64_t groups, int64_t mg, int64_t k) {
+  struct Key {
+    const float* w;
+    int64_t numel, groups;
+    bool operator<(const Key& o) const {
+      return std::tie(w, numel, groups) < std::tie(o.w, o.numel, o.groups);
+    }
+  };
+  static std::mutex mu;
+  static std::map<Key, std::weak_ptr<const ConvWeights>> cache;
+  std::lock_guard<std::mutex> lock(mu);
+  const Key key{w, numel, groups};
+  if (auto it = cache.find(key); it != cache.end()) {
+    if (auto alive = it->second.lock()) {
+      if (numel == 0 || (alive->weights.front() == w[0] && alive->weights.back() == w[numel - 1])) {
+        return alive;
+      }
+    }
+  }
+  for (auto it = cache.begin(); it != cache.end();) {  // drop expired entries
+    it = it->second.expired() ? cache.erase(it) : std::next(it);
+  }
+  auto fresh = std::make_shared<ConvWeights>();
+  fresh->weights.assign(w, w + numel);
+  fresh->groups = groups;
+  fresh->mg = mg;
+  fresh->k = k;
+  cache[key] = fresh;
+  return fresh;
+}
+
 class ConvKernel final : public plan::Kernel {
  public:
   int64_t batch = 0, in_c = 0, out_c = 0, groups = 1;
   Window2d g;
-  std::vector<float> weights;  // (out_c, in_c / groups, kh, kw), copied from the constant
-  std::vector<float> bias;     // empty: none
+  // The weights and their tiled copies, shared by every kernel of the same constant (a
+  // model binds one plan per input shape; a CNN at many batch sizes must not copy them
+  // each time).
+  std::shared_ptr<const ConvWeights> cw;
+  std::vector<float> bias;  // empty: none
   Activation act = Activation::kNone;
   bool residual = false;  // FusedConv input 3: added before the activation
 
@@ -56,7 +124,7 @@ class ConvKernel final : public plan::Kernel {
           [&](int64_t t) {
             const int64_t n = t / out_c, m = t % out_c;
             float* out = y + t * out_plane;
-            depthwise_plane(x + (n * in_c + m / mg) * in_plane, weights.data() + m * taps,
+            depthwise_plane(x + (n * in_c + m / mg) * in_plane, cw->weights.data() + m * taps,
                             bias.empty() ? 0.0f : bias[m], res ? Activation::kNone : act, g, out);
             if (res) {
               // The residual goes in before the activation, so it cannot ride in the plane
@@ -82,7 +150,7 @@ class ConvKernel final : public plan::Kernel {
     }
 #endif
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
-    const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
+    const float* w_rows = gemm.pack_x ? cw->tiled(gemm.mr) : cw->weights.data();
     // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
     const int64_t w_group = gemm.pack_x ? ceil_div(mg, gemm.mr) * gemm.mr * k : mg * k;
     const int64_t panels = ceil_div(out_plane, f32::kPanelWidth);
@@ -156,7 +224,7 @@ class ConvKernel final : public plan::Kernel {
       return;
     }
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
-    const float* w_rows = gemm.pack_x ? tiled_weights(gemm.mr) : weights.data();
+    const float* w_rows = gemm.pack_x ? cw->tiled(gemm.mr) : cw->weights.data();
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
     const int64_t k = in_c * g.h.kernel * g.w.kernel;
     const int64_t per = f32::kPanelWidth / out_plane;  // images per panel
@@ -225,7 +293,7 @@ class ConvKernel final : public plan::Kernel {
     detail::DirectConvArgs a;
     a.xp = panel;
     a.offs = small_offs.data();
-    a.w_tiles = direct_w.data();
+    a.w_tiles = cw->tiled(12);
     a.m = out_c;
     a.k = k;
     a.wp = g.w.out;
@@ -249,7 +317,6 @@ class ConvKernel final : public plan::Kernel {
   // indices of the output pixels, -1 for padding and past the plane. Empty: not eligible.
   std::vector<int32_t> small_idx;
   std::vector<int32_t> small_offs;  // batch 1: row kk of the patches at kk * kPanelWidth
-  std::vector<float> direct_w;
 
  private:
   static constexpr int64_t kKc = 256;
@@ -312,7 +379,7 @@ class ConvKernel final : public plan::Kernel {
             a.xp = xp + ng * cg * chan;
           }
           a.offs = direct_offs.data();
-          a.w_tiles = direct_w.data() + gi * w_group;
+          a.w_tiles = cw->tiled(12) + gi * w_group;
           a.m = mg;
           a.k = k;
           a.wp = wp;
@@ -430,34 +497,12 @@ class ConvKernel final : public plan::Kernel {
     }
   }
 
-  // The weights of each group in tiles of mr rows (element (r, kk) of a tile at
-  // [kk * mr + r], zero rows past the group's end), for kernels that read x that way.
-  // Built on first use per tile height: the ISA path is chosen per run.
-  const float* tiled_weights(int64_t mr) const {
-    std::lock_guard<std::mutex> lock(tiled_mu_);
-    std::vector<float>& t = tiled_[mr];
-    if (t.empty()) {
-      const int64_t cg = in_c / groups, mg = out_c / groups;
-      const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = ceil_div(mg, mr);
-      t.assign(groups * tiles * mr * k, 0.0f);
-      for (int64_t gi = 0; gi < groups; ++gi) {
-        for (int64_t m = 0; m < mg; ++m) {
-          const float* src = weights.data() + (gi * mg + m) * k;
-          float* dst = t.data() + (gi * tiles + m / mr) * mr * k + m % mr;
-          for (int64_t kk = 0; kk < k; ++kk) dst[kk * mr] = src[kk];
-        }
-      }
-    }
-    return t.data();
-  }
-  mutable std::mutex tiled_mu_;
-  mutable std::map<int64_t, std::vector<float>> tiled_;  // nodes are stable: pointers stay valid
 };
 
 // Enables the direct path when the window allows it (see run_direct).
 void setup_direct(ConvKernel* kern) {
   const Window2d& g = kern->g;
-  const int64_t cg = kern->in_c / kern->groups, mg = kern->out_c / kern->groups;
+  const int64_t cg = kern->in_c / kern->groups;
   const bool ok = cg > 1 && g.h.stride >= 1 && g.w.stride >= 1 && g.h.dilation == 1 &&
                   g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0 &&
                   (kern->act == Activation::kNone || kern->act == Activation::kRelu);
@@ -485,7 +530,6 @@ void setup_direct(ConvKernel* kern) {
       kern->small_offs.push_back(static_cast<int32_t>(kk * f32::kPanelWidth));
     }
   }
-  const int64_t k = cg * g.h.kernel * g.w.kernel, tiles = (mg + 11) / 12;
   for (int64_t c = 0; c < cg; ++c) {
     for (int64_t ky = 0; ky < g.h.kernel; ++ky) {
       for (int64_t kx = 0; kx < g.w.kernel; ++kx) {
@@ -493,14 +537,6 @@ void setup_direct(ConvKernel* kern) {
         kern->direct_offs.push_back(static_cast<int32_t>(
             c * chan + phase * pp + ky / g.h.stride * ph.wp + kx / g.w.stride));
       }
-    }
-  }
-  kern->direct_w.assign(kern->groups * tiles * 12 * k, 0.0f);
-  for (int64_t gi = 0; gi < kern->groups; ++gi) {
-    for (int64_t m = 0; m < mg; ++m) {
-      const float* src = kern->weights.data() + (gi * mg + m) * k;
-      float* dst = kern->direct_w.data() + (gi * tiles + m / 12) * 12 * k + m % 12;
-      for (int64_t kk = 0; kk < k; ++kk) dst[kk * 12] = src[kk];
     }
   }
 }
@@ -544,8 +580,9 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
   require_output_shape(spec, 0, out);
   if (product(out, 0, out.size()) > 0 && kern->in_c == 0) fail(spec, "X has no channels");
 
-  const float* w = static_cast<const float*>(w_data);
-  kern->weights.assign(w, w + product(ws, 0, ws.size()));
+  kern->cw = shared_conv_weights(static_cast<const float*>(w_data), product(ws, 0, ws.size()),
+                                 groups, kern->out_c / groups,
+                                 product(ws, 1, ws.size()));
   if (has_input(spec, 2)) {
     if (spec.inputs[2].shape != std::vector<int64_t>{kern->out_c}) {
       fail(spec, "B must have shape [" + std::to_string(kern->out_c) + "], got " +

@@ -67,7 +67,10 @@ Window2d resolve_window(const plan::KernelSpec& spec, const std::vector<int64_t>
           fail(spec, "pads must be >= 0, got " + shape_str(pads));
       }
       const int64_t span = a.in + a.pad_begin + a.pad_end - extent;
-      if (span < 0) {
+      // With ceil_mode a window larger than the padded input still gives one output (the
+      // window clipped to the input), as onnxruntime and PyTorch compute it; HF
+      // EfficientNet pools a 1x1 map with a 320x320 window this way.
+      if (span < 0 && !(ceil_mode && span > -a.stride)) {
         fail(spec, "the window (extent " + std::to_string(extent) + ") is larger than the padded " +
                        "input (" + std::to_string(a.in + a.pad_begin + a.pad_end) + ")");
       }

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <type_traits>
 
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
@@ -43,11 +44,30 @@ template <class T>
 struct ExpOp {
   T operator()(T x) const { return std::exp(x); }
 };
+// Neg and Abs on every numeric dtype (exports take the absolute value of int64 relative
+// positions, e.g. DeBERTa). Integers compute in their unsigned type, so INT_MIN wraps to
+// itself instead of overflowing, as onnxruntime's two's-complement result.
+template <class T>
 struct NegOp {
-  float operator()(float x) const { return -x; }
+  T operator()(T x) const {
+    if constexpr (std::is_integral_v<T>) {
+      return static_cast<T>(std::make_unsigned_t<T>(0) - static_cast<std::make_unsigned_t<T>>(x));
+    } else {
+      return -x;
+    }
+  }
 };
+template <class T>
 struct AbsOp {
-  float operator()(float x) const { return std::fabs(x); }
+  T operator()(T x) const {
+    if constexpr (std::is_floating_point_v<T>) {
+      return std::fabs(x);
+    } else if constexpr (std::is_unsigned_v<T>) {
+      return x;
+    } else {
+      return x < 0 ? NegOp<T>{}(x) : x;
+    }
+  }
 };
 struct ReciprocalOp {
   float operator()(float x) const { return 1.0f / x; }
@@ -108,8 +128,8 @@ const bool kRegistered = [] {
   register_op("Relu", make_array<&FloatMath::relu>);
   register_op("Exp", make_exp);
   register_op("Log", make_plain_unary<LogOp, TypeSet::kFloat>);
-  register_op("Neg", make_float<NegOp>);
-  register_op("Abs", make_float<AbsOp>);
+  register_op("Neg", make_plain_unary<NegOp, TypeSet::kNumeric>);
+  register_op("Abs", make_plain_unary<AbsOp, TypeSet::kNumeric>);
   register_op("Reciprocal", make_float<ReciprocalOp>);
   register_op("Gelu", make_gelu);
   register_op("Not", make_not);

@@ -43,7 +43,6 @@ std::unique_ptr<plan::Kernel> make_gather_elements(const KernelSpec& spec) {
   const auto& data = spec.inputs[0].shape;
   const auto& indices = spec.inputs[1].shape;
   const auto rank = static_cast<int64_t>(data.size());
-  if (rank == 0) fail(spec, "cannot gather from a scalar");
   if (indices.size() != data.size()) {
     fail(spec,
          "indices " + spec.inputs[1].str() + " must have the rank of data " + spec.inputs[0].str());

@@ -69,9 +69,7 @@ std::unique_ptr<plan::Kernel> make_top_k(const KernelSpec& spec) {
               {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
                DType::kUint8});
   const auto& in = spec.inputs[0].shape;
-  const auto rank = static_cast<int64_t>(in.size());
-  if (rank == 0) fail(spec, "the input must have at least one dimension");
-  const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", -1), rank, "axis");
+  const int64_t axis = axis_attr(spec, -1);
   const std::vector<int64_t> k = constant_ints(spec, 1, "k");
   if (k.size() != 1) fail(spec, "k must hold one value, got " + shape_str(k));
   if (k[0] < 0 || k[0] > in[axis]) {

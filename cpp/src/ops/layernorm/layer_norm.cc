@@ -11,6 +11,7 @@
 #include "ops/common/lane_sum.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/normalization/norm_attrs.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -90,13 +91,9 @@ std::unique_ptr<plan::Kernel> make_layer_norm(const KernelSpec& spec) {
   stat_shape.resize(in.size(), 1);
   for (size_t o = 1; o < spec.outputs.size(); ++o)
     check_output(spec, o, DType::kFloat32, stat_shape);
-  if (plan::attr_int(spec.attrs, "stash_type", 1) != 1) {
-    fail(spec, "stash_type other than 1 (float32) is not supported");
-  }
-  const double eps = plan::attr_float(spec.attrs, "epsilon", 1e-5);
-  if (!(eps >= 0.0)) fail(spec, "epsilon must be non-negative");
+  const float eps = norm_epsilon(spec);
   const int64_t rows = n == 0 ? 0 : numel(in) / n;
-  return std::make_unique<LayerNormKernel>(rows, n, static_cast<float>(eps), present(spec, 2),
+  return std::make_unique<LayerNormKernel>(rows, n, eps, present(spec, 2),
                                            static_cast<int>(spec.outputs.size()));
 }
 

@@ -3,7 +3,8 @@
 // Negative pads crop. Each output axis gets a table from output to input coordinate (-1:
 // the constant) at build time; run() copies the output row by row, the part of a row
 // that maps straight onto the input with one memcpy. reflect and wrap repeat as often as
-// the pads need (numpy.pad's rule).
+// the pads need (numpy.pad's rule). CenterCropPad is the same kernel with the pads that
+// centre the input in the target shape.
 #include <algorithm>
 #include <cstring>
 #include <memory>
@@ -115,46 +116,35 @@ Mode mode_of(const KernelSpec& spec) {
   fail(spec, "mode '" + m + "' is not supported (constant, reflect, edge, wrap)");
 }
 
-std::unique_ptr<plan::Kernel> make_pad(const KernelSpec& spec) {
-  check_arity(spec, 2, 4, 1, 1);
-  const Mode mode = mode_of(spec);
+// Axes given by the node (negative from the end, no repeats) in [0, rank); all of them
+// when `given` is null.
+std::vector<int64_t> node_axes(const KernelSpec& spec, int64_t rank,
+                               const std::vector<int64_t>* given) {
+  std::vector<int64_t> axes;
+  std::vector<bool> seen(rank, false);
+  for (int64_t i = 0; i < (given ? static_cast<int64_t>(given->size()) : rank); ++i) {
+    const int64_t a = given ? normalize_axis(spec, (*given)[i], rank, "axis") : i;
+    if (seen[a]) fail(spec, "axis " + std::to_string((*given)[i]) + " is repeated");
+    seen[a] = true;
+    axes.push_back(a);
+  }
+  return axes;
+}
+
+// The kernel padding input 0 by before[d] / after[d] (negative: cropping) on each axis d.
+std::unique_ptr<plan::Kernel> pad_kernel(const KernelSpec& spec, Mode mode,
+                                         const std::vector<int64_t>& before,
+                                         const std::vector<int64_t>& after, bool has_value) {
   std::vector<int64_t> in = spec.inputs[0].shape;
   const auto rank = static_cast<int64_t>(in.size());
-  const std::vector<int64_t> pads = constant_ints(spec, 1, "pads");
-  std::vector<int64_t> axes;
-  if (present(spec, 3)) {
-    axes = constant_ints(spec, 3, "axes");
-  } else {
-    for (int64_t d = 0; d < rank; ++d) axes.push_back(d);
-  }
-  const auto n_axes = static_cast<int64_t>(axes.size());
-  if (static_cast<int64_t>(pads.size()) != 2 * n_axes) {
-    fail(spec, "pads " + shape_str(pads) + " must have 2 values per padded axis (" +
-                   std::to_string(n_axes) + " axes)");
-  }
-  std::vector<int64_t> before(rank, 0), after(rank, 0);
-  std::vector<bool> seen(rank, false);
-  for (int64_t i = 0; i < n_axes; ++i) {
-    const int64_t a = normalize_axis(spec, axes[i], rank, "axis");
-    if (seen[a]) fail(spec, "axis " + std::to_string(axes[i]) + " is repeated");
-    seen[a] = true;
-    before[a] = pads[i];
-    after[a] = pads[n_axes + i];
-  }
-  const bool has_value = present(spec, 2);
-  if (has_value) {
-    check_same_dtype(spec, 0, 2);
-    if (spec.inputs[2].numel() != 1) {
-      fail(spec, "constant_value must be a scalar, got " + input_str(spec, 2));
-    }
-  }
   std::vector<int64_t> out(rank);
   std::vector<std::vector<int64_t>> maps;
   for (int64_t d = 0; d < rank; ++d) {
     out[d] = in[d] + before[d] + after[d];
-    if (out[d] < 0)
-      fail(spec, "pads " + shape_str(pads) + " crop axis " + std::to_string(d) + " of " +
-                     spec.inputs[0].str() + " below size 0");
+    if (out[d] < 0) {
+      fail(spec, "the padding crops axis " + std::to_string(d) + " of " + spec.inputs[0].str() +
+                     " below size 0");
+    }
     if (mode != Mode::kConstant && in[d] == 0 && out[d] > 0) {
       fail(spec, "cannot pad the empty axis " + std::to_string(d) + " in this mode");
     }
@@ -175,7 +165,65 @@ std::unique_ptr<plan::Kernel> make_pad(const KernelSpec& spec) {
                          });
 }
 
-const bool kRegistered = register_op("Pad", make_pad);
+std::unique_ptr<plan::Kernel> make_pad(const KernelSpec& spec) {
+  check_arity(spec, 2, 4, 1, 1);
+  const Mode mode = mode_of(spec);
+  const auto rank = static_cast<int64_t>(spec.inputs[0].shape.size());
+  const std::vector<int64_t> pads = constant_ints(spec, 1, "pads");
+  std::vector<int64_t> given;
+  if (present(spec, 3)) given = constant_ints(spec, 3, "axes");
+  const std::vector<int64_t> axes = node_axes(spec, rank, present(spec, 3) ? &given : nullptr);
+  const auto n_axes = static_cast<int64_t>(axes.size());
+  if (static_cast<int64_t>(pads.size()) != 2 * n_axes) {
+    fail(spec, "pads " + shape_str(pads) + " must have 2 values per padded axis (" +
+                   std::to_string(n_axes) + " axes)");
+  }
+  std::vector<int64_t> before(rank, 0), after(rank, 0);
+  for (int64_t i = 0; i < n_axes; ++i) {
+    before[axes[i]] = pads[i];
+    after[axes[i]] = pads[n_axes + i];
+  }
+  const bool has_value = present(spec, 2);
+  if (has_value) {
+    check_same_dtype(spec, 0, 2);
+    if (spec.inputs[2].numel() != 1) {
+      fail(spec, "constant_value must be a scalar, got " + input_str(spec, 2));
+    }
+  }
+  return pad_kernel(spec, mode, before, after, has_value);
+}
+
+// CenterCropPad (opset 18): each listed axis (the 'axes' attribute, default all) cropped
+// or zero-padded to the constant shape input around its centre; an odd difference puts
+// the extra element at the end, as the ONNX reference does.
+std::unique_ptr<plan::Kernel> make_center_crop_pad(const KernelSpec& spec) {
+  check_arity(spec, 2, 2, 1, 1);
+  const auto& in = spec.inputs[0].shape;
+  const auto rank = static_cast<int64_t>(in.size());
+  const std::vector<int64_t> shape = constant_ints(spec, 1, "shape");
+  const auto it = spec.attrs.find("axes");
+  const std::vector<int64_t> given = plan::attr_ints(spec.attrs, "axes", {});
+  const std::vector<int64_t> axes =
+      node_axes(spec, rank, it != spec.attrs.end() ? &given : nullptr);
+  if (shape.size() != axes.size()) {
+    fail(spec, "shape " + shape_str(shape) + " must have one entry per axis (" +
+                   std::to_string(axes.size()) + ")");
+  }
+  std::vector<int64_t> before(rank, 0), after(rank, 0);
+  for (size_t i = 0; i < axes.size(); ++i) {
+    if (shape[i] < 0) fail(spec, "shape " + shape_str(shape) + " has a negative dimension");
+    const int64_t diff = shape[i] - in[axes[i]];  // > 0 pads, < 0 crops
+    before[axes[i]] = diff >= 0 ? diff / 2 : -((-diff) / 2);
+    after[axes[i]] = diff - before[axes[i]];
+  }
+  return pad_kernel(spec, Mode::kConstant, before, after, false);
+}
+
+const bool kRegistered = [] {
+  register_op("Pad", make_pad);
+  register_op("CenterCropPad", make_center_crop_pad);
+  return true;
+}();
 
 }  // namespace
 }  // namespace fastinfer::ops

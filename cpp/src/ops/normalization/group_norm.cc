@@ -11,6 +11,7 @@
 #include "ops/common/lane_sum.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
+#include "ops/normalization/norm_attrs.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -42,10 +43,12 @@ class GroupNormKernel final : public plan::Kernel {
                         const int64_t g = ng % groups_;
                         for (int64_t c = 0; c < group_channels_; ++c) {
                           const int64_t p = per_channel_ ? g * group_channels_ + c : g;
-                          const float a = inv * scale[p], b = bias[p] - m.mean * a;
+                          // (x - mean) * a, not x * a - mean * a: no cancellation when
+                          // the variance is tiny and a large.
+                          const float a = inv * scale[p], b = bias[p], mean = m.mean;
                           const float* xc = xg + c * spatial_;
                           float* yc = yg + c * spatial_;
-                          for (int64_t s = 0; s < spatial_; ++s) yc[s] = xc[s] * a + b;
+                          for (int64_t s = 0; s < spatial_; ++s) yc[s] = (xc[s] - mean) * a + b;
                         }
                       }
                     });
@@ -78,15 +81,10 @@ std::unique_ptr<plan::Kernel> make_group_norm(const KernelSpec& spec, bool insta
     fail(spec,
          "bias " + spec.inputs[2].str() + " must have the shape of scale " + spec.inputs[1].str());
   }
-  if (plan::attr_int(spec.attrs, "stash_type", 1) != 1) {
-    fail(spec, "stash_type other than 1 (float32) is not supported");
-  }
-  const double eps = plan::attr_float(spec.attrs, "epsilon", 1e-5);
-  if (!(eps >= 0.0)) fail(spec, "epsilon must be non-negative");
+  const float eps = norm_epsilon(spec);
   check_output(spec, 0, DType::kFloat32, in);
   const int64_t spatial = numel({in.begin() + 2, in.end()});
-  return std::make_unique<GroupNormKernel>(in[0], groups, C / groups, spatial,
-                                           static_cast<float>(eps), per_channel);
+  return std::make_unique<GroupNormKernel>(in[0], groups, C / groups, spatial, eps, per_channel);
 }
 
 const bool kRegistered = [] {

@@ -60,9 +60,7 @@ std::unique_ptr<plan::Kernel> make_lp_norm(const KernelSpec& spec) {
   check_arity(spec, 1, 1, 1, 1);
   check_dtype(spec, 0, {DType::kFloat32});
   const auto& in = spec.inputs[0].shape;
-  const auto rank = static_cast<int64_t>(in.size());
-  if (rank == 0) fail(spec, "the input must have at least one dimension");
-  const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", -1), rank, "axis");
+  const int64_t axis = axis_attr(spec, -1);
   const int64_t p = plan::attr_int(spec.attrs, "p", 2);
   if (p != 1 && p != 2) fail(spec, "p must be 1 or 2, got " + std::to_string(p));
   check_output(spec, 0, DType::kFloat32, in);

@@ -1,6 +1,9 @@
-// ArgMax and ArgMin along one axis (keepdims, select_last_index), int64 output. Ties give
-// the first index, or the last with select_last_index=1; NaN counts as the extreme value
-// (the first NaN wins, the last with select_last_index), as numpy's argmax/argmin do.
+// ArgMax and ArgMin along one axis (keepdims, select_last_index), int64 output, and
+// Hardmax (opset 13: 1 at the ArgMax position along the axis, 0 elsewhere, in the input's
+// shape and dtype). Ties give the first index, or the last with select_last_index=1; NaN
+// counts as the extreme value (the first NaN wins, the last with select_last_index), as
+// numpy's argmax/argmin do.
+#include <algorithm>
 #include <memory>
 #include <vector>
 
@@ -12,37 +15,44 @@
 namespace fastinfer::ops {
 namespace {
 
-template <class T, bool kMax>
+template <class T, bool kMax, bool kHard = false>
 class ArgReduceKernel final : public plan::Kernel {
  public:
   ArgReduceKernel(AxisSplit s, bool last) : s_(s), last_(last) {}
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const T* x = static_cast<const T*>(inputs[0]);
-    auto* y = static_cast<int64_t*>(outputs[0]);
     const int64_t n = s_.n, inner = s_.inner;
-    parallel_chunks(s_.outer,
-                    std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n * inner, 1)),
-                    [&](int64_t o0, int64_t o1) {
-                      std::vector<T> best(static_cast<size_t>(inner));
-                      for (int64_t o = o0; o < o1; ++o) {
-                        const T* xo = x + o * n * inner;
-                        int64_t* yo = y + o * inner;
-                        for (int64_t j = 0; j < inner; ++j) {
-                          best[j] = xo[j];
-                          yo[j] = 0;
-                        }
-                        for (int64_t i = 1; i < n; ++i) {
-                          const T* xi = xo + i * inner;
-                          for (int64_t j = 0; j < inner; ++j) {
-                            if (better(xi[j], best[j])) {
-                              best[j] = xi[j];
-                              yo[j] = i;
-                            }
-                          }
-                        }
-                      }
-                    });
+    if (n == 0) return;  // then the output is empty (Hardmax) or refused at build (Arg*)
+    parallel_chunks(
+        s_.outer, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n * inner, 1)),
+        [&](int64_t o0, int64_t o1) {
+          std::vector<T> best(static_cast<size_t>(inner));
+          std::vector<int64_t> index(static_cast<size_t>(inner));
+          for (int64_t o = o0; o < o1; ++o) {
+            const T* xo = x + o * n * inner;
+            for (int64_t j = 0; j < inner; ++j) {
+              best[j] = xo[j];
+              index[j] = 0;
+            }
+            for (int64_t i = 1; i < n; ++i) {
+              const T* xi = xo + i * inner;
+              for (int64_t j = 0; j < inner; ++j) {
+                if (better(xi[j], best[j])) {
+                  best[j] = xi[j];
+                  index[j] = i;
+                }
+              }
+            }
+            if constexpr (kHard) {
+              T* yo = static_cast<T*>(outputs[0]) + o * n * inner;
+              std::fill(yo, yo + n * inner, T(0));
+              for (int64_t j = 0; j < inner; ++j) yo[index[j] * inner + j] = T(1);
+            } else {
+              std::copy(index.begin(), index.end(), static_cast<int64_t*>(outputs[0]) + o * inner);
+            }
+          }
+        });
   }
 
  private:
@@ -65,9 +75,7 @@ std::unique_ptr<plan::Kernel> make_arg_reduce(const KernelSpec& spec) {
               {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64, DType::kInt8,
                DType::kUint8});
   const auto& in = spec.inputs[0].shape;
-  const auto rank = static_cast<int64_t>(in.size());
-  if (rank == 0) fail(spec, "the input must have at least one dimension");
-  const int64_t axis = normalize_axis(spec, plan::attr_int(spec.attrs, "axis", 0), rank, "axis");
+  const int64_t axis = axis_attr(spec, 0);
   std::vector<int64_t> out = in;
   if (plan::attr_int(spec.attrs, "keepdims", 1) != 0) {
     out[axis] = 1;
@@ -85,8 +93,20 @@ std::unique_ptr<plan::Kernel> make_arg_reduce(const KernelSpec& spec) {
       });
 }
 
+std::unique_ptr<plan::Kernel> make_hardmax(const KernelSpec& spec) {
+  check_arity(spec, 1, 1, 1, 1);
+  check_dtype(spec, 0, {DType::kFloat32, DType::kFloat64});
+  const AxisSplit s(spec.inputs[0].shape, axis_attr(spec, -1));
+  check_output(spec, 0, spec.inputs[0].dtype, spec.inputs[0].shape);
+  if (spec.inputs[0].dtype == DType::kFloat64) {
+    return std::make_unique<ArgReduceKernel<double, true, true>>(s, false);
+  }
+  return std::make_unique<ArgReduceKernel<float, true, true>>(s, false);
+}
+
 const bool kRegistered = [] {
   register_op("ArgMax", make_arg_reduce<true>);
+  register_op("Hardmax", make_hardmax);
   register_op("ArgMin", make_arg_reduce<false>);
   return true;
 }();

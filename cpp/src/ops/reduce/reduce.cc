@@ -9,13 +9,7 @@ namespace fastinfer::ops {
 namespace {
 
 template <class T>
-struct SumR {
-  using Acc = T;
-  static T init() { return T(0); }
-  static T add(T a, T x) { return wrap_add(a, x); }
-  static T combine(T a, T b) { return wrap_add(a, b); }
-  static T finish(T a, int64_t) { return a; }
-};
+using SumR = SumOfR<T, same<T>, same<T>>;
 template <class T>
 struct MeanR {
   using Acc = T;

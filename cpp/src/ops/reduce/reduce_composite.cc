@@ -21,33 +21,27 @@ T magnitude(T x) {
 }
 
 template <class T>
-struct L1R {
-  using Acc = T;
-  static T init() { return T(0); }
-  static T add(T a, T x) { return wrap_add(a, magnitude(x)); }
-  static T combine(T a, T b) { return wrap_add(a, b); }
-  static T finish(T a, int64_t) { return a; }
-};
+T square(T x) {
+  return wrap_mul(x, x);
+}
 template <class T>
-struct SumSquareR {
-  using Acc = T;
-  static T init() { return T(0); }
-  static T add(T a, T x) { return wrap_add(a, wrap_mul(x, x)); }
-  static T combine(T a, T b) { return wrap_add(a, b); }
-  static T finish(T a, int64_t) { return a; }
-};
+T root(T x) {
+  return std::sqrt(x);
+}
 template <class T>
-struct L2R : SumSquareR<T> {
-  static T finish(T a, int64_t) { return std::sqrt(a); }
-};
+T ln(T x) {
+  return std::log(x);
+}
+
 template <class T>
-struct LogSumR {
-  using Acc = T;
-  static T init() { return T(0); }
-  static T add(T a, T x) { return a + x; }
-  static T combine(T a, T b) { return a + b; }
-  static T finish(T a, int64_t) { return std::log(a); }
-};
+using L1R = SumOfR<T, magnitude<T>, same<T>>;
+template <class T>
+using SumSquareR = SumOfR<T, square<T>, same<T>>;
+template <class T>
+using L2R = SumOfR<T, square<T>, root<T>>;
+template <class T>
+using LogSumR = SumOfR<T, same<T>, ln<T>>;
+
 template <class T>
 struct ProdR {
   using Acc = T;

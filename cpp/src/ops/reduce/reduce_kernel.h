@@ -141,6 +141,21 @@ enum ReduceTypes : unsigned {
   kReduceNumbers = kReduceF64 | kReduceI32 | kReduceI64,
 };
 
+// The sum of term(x) over the reduced elements, then finish(sum): ReduceSum and the ops ONNX
+// defines as a function of it (L1, L2, SumSquare, LogSum). Integers wrap.
+template <class T, T (*Term)(T), T (*Finish)(T)>
+struct SumOfR {
+  using Acc = T;
+  static T init() { return T(0); }
+  static T add(T a, T x) { return wrap_add(a, Term(x)); }
+  static T combine(T a, T b) { return wrap_add(a, b); }
+  static T finish(T a, int64_t) { return Finish(a); }
+};
+template <class T>
+T same(T x) {
+  return x;
+}
+
 bool reduce_type_in(unsigned types, DType t);
 // Throws "<where>: int8 input 0 is not supported (float32, ...)".
 [[noreturn]] void fail_reduce_dtype(const KernelSpec& spec, unsigned types);

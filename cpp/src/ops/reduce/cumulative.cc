@@ -1,7 +1,8 @@
-// CumSum along a constant axis (input 1, a scalar or 1-element tensor), with the
-// 'exclusive' (sum of the elements before, not including, this one) and 'reverse' (from
-// the end) attributes. Each output row is the previous output row plus one input row, so
-// the inner loop runs over whole rows of `inner` elements and vectorises. Integers wrap.
+// CumSum and CumProd (opset 26) along a constant axis (input 1, a scalar or 1-element
+// tensor), with the 'exclusive' (the sum or product of the elements before, not including,
+// this one) and 'reverse' (from the end) attributes. Each output row is the previous output
+// row combined with one input row, so the inner loop runs over whole rows of `inner`
+// elements and vectorises. Integers wrap.
 #include <memory>
 #include <vector>
 
@@ -9,15 +10,15 @@
 #include "ops/common/dtype_dispatch.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
-#include "ops/reduce/reduce_kernel.h"
+#include "ops/common/wrap_arith.h"
 
 namespace fastinfer::ops {
 namespace {
 
-template <class T>
-class CumSumKernel final : public plan::Kernel {
+template <class T, bool kProd>
+class CumulativeKernel final : public plan::Kernel {
  public:
-  CumSumKernel(AxisSplit s, bool exclusive, bool reverse)
+  CumulativeKernel(AxisSplit s, bool exclusive, bool reverse)
       : s_(s), exclusive_(exclusive), reverse_(reverse) {}
 
   void run(const void* const* inputs, void* const* outputs) const override {
@@ -40,13 +41,15 @@ class CumSumKernel final : public plan::Kernel {
     const int64_t first = reverse_ ? n - 1 : 0, step = reverse_ ? -1 : 1;
     T* y0 = y + first * inner;
     const T* x0 = x + first * inner;
-    for (int64_t j = 0; j < inner; ++j) y0[j] = exclusive_ ? T(0) : x0[j];
+    for (int64_t j = 0; j < inner; ++j) y0[j] = exclusive_ ? T(kProd ? 1 : 0) : x0[j];
     for (int64_t k = 1; k < n; ++k) {
       const int64_t i = first + k * step, p = i - step;
       const T* yp = y + p * inner;
       const T* xs = x + (exclusive_ ? p : i) * inner;  // exclusive adds the previous element
       T* yi = y + i * inner;
-      for (int64_t j = 0; j < inner; ++j) yi[j] = wrap_add(yp[j], xs[j]);
+      for (int64_t j = 0; j < inner; ++j) {
+        yi[j] = kProd ? wrap_mul(yp[j], xs[j]) : wrap_add(yp[j], xs[j]);
+      }
     }
   }
 
@@ -54,7 +57,8 @@ class CumSumKernel final : public plan::Kernel {
   bool exclusive_, reverse_;
 };
 
-std::unique_ptr<plan::Kernel> make_cumsum(const KernelSpec& spec) {
+template <bool kProd>
+std::unique_ptr<plan::Kernel> make_cumulative(const KernelSpec& spec) {
   check_arity(spec, 2, 2, 1, 1);
   check_dtype(spec, 0, {DType::kFloat32, DType::kFloat64, DType::kInt32, DType::kInt64});
   const auto& in = spec.inputs[0].shape;
@@ -69,11 +73,15 @@ std::unique_ptr<plan::Kernel> make_cumsum(const KernelSpec& spec) {
   return visit_dtype<float, double, int32_t, int64_t>(
       spec.inputs[0].dtype, [&](auto* tag) -> std::unique_ptr<plan::Kernel> {
         using T = std::remove_pointer_t<decltype(tag)>;
-        return std::make_unique<CumSumKernel<T>>(s, exclusive, reverse);
+        return std::make_unique<CumulativeKernel<T, kProd>>(s, exclusive, reverse);
       });
 }
 
-const bool kRegistered = register_op("CumSum", make_cumsum);
+const bool kRegistered = [] {
+  register_op("CumSum", make_cumulative<false>);
+  register_op("CumProd", make_cumulative<true>);
+  return true;
+}();
 
 }  // namespace
 }  // namespace fastinfer::ops

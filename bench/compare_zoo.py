@@ -1,0 +1,192 @@
+"""The model zoo (tests/zoo.py: transformers architectures from configs, MiniLM with real
+weights; TorchScript export, opset 17) timed against onnxruntime, as markdown: median
+latency at batch 1 and 8 (text at sequence 128), 1 and 2 threads, and peak RSS.
+
+    HF_HUB_OFFLINE=1 PYTHONPATH=python python bench/compare_zoo.py [threads ...] [--models a,b]
+
+As bench/compare_models.py: the parent exports (torch); children import no torch, call the
+two libraries in alternation and report medians; peak RSS comes from one process per
+library, model, batch and thread count. fastinfer loads with backend="auto" (partitioned
+when an op lacks a native kernel; the table says so).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+TESTS = os.path.join(os.path.dirname(HERE), "tests")
+sys.path[:0] = [HERE, TESTS]
+
+from compare_models import describe_error, set_threads_env, status_kib  # noqa: E402
+
+LIBS = ["fastinfer", "onnxruntime"]
+BATCHES = [1, 8]
+SEQ = 128
+MODELS = [
+    "bert", "distilbert", "roberta", "gpt2", "t5-encoder", "all-MiniLM-L6-v2", "vit",
+    "resnet", "convnext", "mobilenet-v2", "efficientnet", "whisper-encoder",
+]  # fmt: skip
+
+
+def feeds_for(name: str, batch: int):
+    import zoo
+
+    spec = zoo.ZOO[name]
+    return spec.feeds(batch, SEQ if spec.seqs else 0)
+
+
+def make_runner(lib: str, path: str, threads: int):
+    if lib == "fastinfer":
+        import fastinfer
+
+        model = fastinfer.load(path, backend="auto", num_threads=threads)
+        run = lambda feeds: next(iter(model.run(feeds).values()))  # noqa: E731
+        run.backend = model.backend
+        return run
+    import onnxruntime as ort
+
+    opts = ort.SessionOptions()
+    opts.intra_op_num_threads = threads
+    opts.inter_op_num_threads = 1
+    opts.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    sess = ort.InferenceSession(path, opts, providers=["CPUExecutionProvider"])
+    return lambda feeds: sess.run(None, feeds)[0]
+
+
+def child_time(paths: dict[str, str], threads: int) -> dict:
+    set_threads_env(threads)
+    import numpy as np
+
+    import fastinfer
+
+    results = {"threads": threads, "cpu": fastinfer.cpu_info(), "rows": []}
+    for name, path in paths.items():
+        for batch in BATCHES:
+            feeds = feeds_for(name, batch)
+            row = {"model": name, "batch": batch, "errors": {}, "median_s": {}}
+            results["rows"].append(row)
+            runners = {}
+            for lib in LIBS:
+                try:
+                    runners[lib] = make_runner(lib, path, threads)
+                except Exception as exc:  # reported in the table
+                    row["errors"][lib] = describe_error(exc)
+            if len(runners) < 2:
+                continue
+            row["backend"] = runners["fastinfer"].backend
+            outs = {lib: fn(feeds) for lib, fn in runners.items()}
+            ref = outs["onnxruntime"]
+            scale = max(float(np.max(np.abs(ref))), 1e-30)
+            row["max_rel_err"] = float(np.max(np.abs(outs["fastinfer"] - ref)) / scale)
+            start = time.perf_counter()
+            runners["onnxruntime"](feeds)
+            reps = max(1, int(0.15 / (time.perf_counter() - start)))
+            times: dict[str, list[float]] = {lib: [] for lib in runners}
+            for _ in range(7):
+                for lib, fn in runners.items():
+                    if threads > 1:
+                        time.sleep(0.05)  # let the other library's spinning workers sleep
+                    fn(feeds)
+                    start = time.perf_counter()
+                    for _ in range(reps):
+                        fn(feeds)
+                    times[lib].append((time.perf_counter() - start) / reps)
+            row["median_s"] = {lib: sorted(t)[len(t) // 2] for lib, t in times.items()}
+    return results
+
+
+def child_memory(lib: str, path: str, name: str, batch: int, threads: int) -> dict:
+    set_threads_env(threads)
+    import onnxruntime  # noqa: F401 - both libraries loaded, whichever is measured
+
+    import fastinfer  # noqa: F401
+
+    feeds = feeds_for(name, batch)
+    base = status_kib("VmRSS")
+    try:
+        fn = make_runner(lib, path, threads)
+        for _ in range(5):
+            fn(feeds)
+    except Exception as exc:
+        return {"error": describe_error(exc)}
+    return {"hwm_kib": status_kib("VmHWM"), "growth_kib": status_kib("VmHWM") - base}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+    ).stdout
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def table(res: dict, mem: dict) -> str:
+    t = res["threads"]
+    lines = [
+        f"### {t} thread{'s' if t > 1 else ''}",
+        "",
+        "| model | batch | fastinfer backend | fastinfer ms | onnxruntime ms | speedup (ORT / fi) "
+        "| max rel err | fi peak RSS MiB | ORT peak RSS MiB |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for row in res["rows"]:
+        m, b = row["model"], row["batch"]
+        mems = [
+            "n/a" if "error" in (r := mem[(lib, m, b)]) else f"{r['hwm_kib'] / 1024:.0f}"
+            for lib in LIBS
+        ]
+        if row["errors"]:
+            err = "; ".join(f"{k}: {v}" for k, v in row["errors"].items())
+            lines.append(f"| {m} | {b} | n/a | n/a | n/a | {err} | | {mems[0]} | {mems[1]} |")
+            continue
+        md = row["median_s"]
+        lines.append(
+            f"| {m} | {b} | {row['backend']} | {md['fastinfer'] * 1e3:.2f} | "
+            f"{md['onnxruntime'] * 1e3:.2f} | {md['onnxruntime'] / md['fastinfer']:.2f}x | "
+            f"{row['max_rel_err']:.1e} | {mems[0]} | {mems[1]} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--time":
+        print(json.dumps(child_time(json.loads(sys.argv[2]), int(sys.argv[3]))))
+        return 0
+    if len(sys.argv) > 1 and sys.argv[1] == "--memory":
+        lib, path, name, batch, threads = sys.argv[2:7]
+        print(json.dumps(child_memory(lib, path, name, int(batch), int(threads))))
+        return 0
+    args = sys.argv[1:]
+    models = MODELS
+    if "--models" in args:
+        i = args.index("--models")
+        models = args[i + 1].split(",")
+        del args[i : i + 2]
+    threads = [int(a) for a in args] or [1, 2]
+    import zoo
+
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = zoo.ExportCache(tmp)
+        paths = {m: str(cache.path(m, "torchscript", 17)) for m in models}
+        for t in threads:
+            res = run_child("--time", json.dumps(paths), str(t))
+            mem = {
+                (lib, m, b): run_child("--memory", lib, paths[m], m, str(b), str(t))
+                for lib in LIBS
+                for m in models
+                for b in BATCHES
+            }
+            if t == threads[0]:
+                cpu = res["cpu"]
+                print(f"CPU: {cpu['brand']} ({cpu['vendor']}), isa {cpu['isa']}\n")
+            print(table(res, mem) + "\n", flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
