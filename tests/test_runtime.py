@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import fastinfer
-from fastinfer import _core, ops
+from fastinfer import _core, kernels
 
 ISAS = ["scalar", "avx2", "avx512", "avx512_vnni"]
 
@@ -92,7 +92,7 @@ def test_set_num_threads_validates_and_applies():
 
 def test_results_identical_across_thread_counts(rng):
     x = rng.standard_normal((300, 512)).astype(np.float32)
-    packed = ops.pack_int8(rng.standard_normal((512, 700)).astype(np.float32))
+    packed = kernels.pack_int8(rng.standard_normal((512, 700)).astype(np.float32))
     original = fastinfer.get_num_threads()
     try:
         results = []
@@ -100,7 +100,7 @@ def test_results_identical_across_thread_counts(rng):
         cores = len(os.sched_getaffinity(0))
         for n in (1, min(2, cores), cores):
             fastinfer.set_num_threads(n)
-            results.append(ops.linear_int8(x, packed, activation="gelu"))
+            results.append(kernels.linear_int8(x, packed, activation="gelu"))
     finally:
         fastinfer.set_num_threads(original)
     np.testing.assert_array_equal(results[0], results[1])
@@ -109,14 +109,14 @@ def test_results_identical_across_thread_counts(rng):
 
 def test_concurrent_calls_from_python_threads(rng):
     packed_w = rng.integers(-128, 128, size=(256, 300), dtype=np.int8)
-    packed = ops.pack_int8_quantized(packed_w)
+    packed = kernels.pack_int8_quantized(packed_w)
     inputs = [rng.integers(0, 256, size=(64 + i, 256), dtype=np.uint8) for i in range(8)]
     expected = [(a.astype(np.int64) - 5) @ packed_w.astype(np.int64) for a in inputs]
     errors: list[str] = []
 
     def worker(i: int) -> None:
         for _ in range(20):
-            out = ops.gemm_u8s8(inputs[i], packed, 5)
+            out = kernels.gemm_u8s8(inputs[i], packed, 5)
             if not np.array_equal(out, expected[i]):
                 errors.append(f"thread {i} got a wrong result")
                 return
