@@ -160,3 +160,20 @@ def test_guards_reject_shapes_outside_the_class():
     np.testing.assert_array_equal(got[0], np.zeros(6, np.float32))
     assert p.run([np.ones(3, np.float32)]) is None  # 3 > 4 fails
     assert p.stats()["guard_misses"] == 1
+
+
+def test_scalar_constant_index_keeps_rank_zero():
+    """ViT takes the class token with Gather(x, 0-d index): the index must stay rank 0."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    graph = helper.make_graph(
+        [helper.make_node("Gather", ["x", "i"], ["y"], axis=1, name="cls")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", 3, 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", 4])],
+        initializer=[numpy_helper.from_array(np.array(1, np.int64), "i")],
+    )
+    model = fastinfer.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    for batch in (1, 5):
+        x = np.random.default_rng(batch).standard_normal((batch, 3, 4)).astype(np.float32)
+        np.testing.assert_array_equal(model(x), x[:, 1])

@@ -102,7 +102,7 @@ def lower_poly(
             )
             return slots[name]
         if name in graph.constants:
-            array = aligned(np.ascontiguousarray(graph.constants[name]))
+            array = aligned(np.asarray(graph.constants[name], order="C"))
             keep.append(array)
             slots[name] = declare("constant", array, name)
             return slots[name]
@@ -117,7 +117,7 @@ def lower_poly(
                     "generated", _code(info.dtype), list(value.shape), elems, name
                 )
             else:
-                array = aligned(np.ascontiguousarray(value.astype(info.dtype, copy=False)))
+                array = aligned(np.asarray(value, dtype=info.dtype, order="C"))
                 keep.append(array)
                 slots[name] = declare("constant", array, name)
             return slots[name]

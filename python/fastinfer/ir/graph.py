@@ -34,6 +34,15 @@ def aligned(array: np.ndarray) -> np.ndarray:
     return out
 
 
+def aligned_empty(shape: tuple[int, ...], dtype: np.dtype) -> np.ndarray:
+    """An uninitialised C-contiguous array whose data starts on a 64-byte boundary."""
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape, dtype=np.int64)) * dtype.itemsize
+    buf = np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+    start = (-buf.ctypes.data) % ALIGNMENT
+    return buf[start : start + nbytes].view(dtype).reshape(shape)
+
+
 @dataclass
 class Value:
     """A tensor flowing through the graph."""

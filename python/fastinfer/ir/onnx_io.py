@@ -9,7 +9,7 @@ import onnx
 from onnx import helper, numpy_helper
 
 from ..errors import InvalidModelError
-from .graph import Graph, Node, Shape, Value, aligned
+from .graph import Graph, Node, Shape, Value, aligned, aligned_empty
 
 
 def np_dtype(elem_type: int) -> np.dtype | None:
@@ -88,13 +88,15 @@ def from_onnx(
         with open(lazy_path, "rb") as f:
             for t in lazy:
                 try:
-                    tensor = t.where.read(f)
-                    graph.constants[t.name] = aligned(numpy_helper.to_array(tensor))
+                    array = t.where.read_array(f, aligned_empty)
+                    if array is None:
+                        array = aligned(numpy_helper.to_array(t.where.read(f)))
+                    graph.constants[t.name] = array
                 except Exception as exc:
                     raise InvalidModelError(
                         f"model '{lazy_path}': initializer '{t.name}' is corrupt: {exc}"
                     ) from None
-                del tensor
+                del array
     for vi in list(g.value_info) + list(g.input) + list(g.output):
         v = _value_of(vi)
         graph.values[v.name] = v

@@ -145,9 +145,16 @@ def fuse_linear(graph: Graph) -> int:
         The number of rewrites: one per FusedLinear created, one per activation folded.
     """
     count = 0
+    # Nodes already found unfusable: a rewrite elsewhere does not change what reads them
+    # (rewrites replace a node and its private readers only), so each is checked once
+    # instead of once per restart of the scan.
+    settled: set[int] = set()
+    keep_alive: list[Node] = []  # so that no new node can take a settled node's id
     while True:
         idx = Index(graph)
         for node in graph.nodes:
+            if id(node) in settled:
+                continue
             if node.domain == "" and node.op_type == "MatMul" and _fuse_matmul(idx, node):
                 break
             if node.domain == "" and node.op_type == "Gemm" and _fuse_gemm(idx, node):
@@ -156,9 +163,11 @@ def fuse_linear(graph: Graph) -> int:
                 node.domain == FUSED_DOMAIN
                 and node.op_type == "FusedLinear"
                 and node.attrs.get("activation", "") == ""
-                and _fuse_activation(idx, node)
             ):
-                break
+                if _fuse_activation(idx, node):
+                    break
+                settled.add(id(node))
+                keep_alive.append(node)
         else:
             return count
         count += 1

@@ -9,10 +9,12 @@ and parsed on its own when the graph converts it, then freed.
 
 from __future__ import annotations
 
+import mmap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import BinaryIO
 
+import numpy as np
 import onnx
 
 MODEL_GRAPH_FIELD = 7  # ModelProto.graph
@@ -56,8 +58,8 @@ def _fields(data: memoryview, start: int, end: int) -> Iterator[tuple[int, int, 
         key, pos = _varint(data, pos)
         number, wire = key >> 3, key & 7
         if wire == 0:
+            payload = pos  # the varint value
             _, pos = _varint(data, pos)
-            payload = field_start
         elif wire == 1:
             payload, pos = pos, pos + 8
         elif wire == 5:
@@ -72,16 +74,85 @@ def _fields(data: memoryview, start: int, end: int) -> Iterator[tuple[int, int, 
         yield number, wire, field_start, payload, pos
 
 
+# TensorProto fields read at the wire level.
+TENSOR_DIMS, TENSOR_DATA_TYPE, TENSOR_NAME, TENSOR_RAW_DATA = 1, 2, 8, 9
+
+
 @dataclass
 class LazyInitializer:
-    """Where a large initializer's TensorProto lies in the file."""
+    """Where a large initializer's TensorProto lies in the file, and, for the usual kind
+    (dims, data type, name and raw little-endian data only), its header and where its raw
+    bytes are: those are read straight into an array, with no protobuf parsing or copy."""
 
     offset: int
     length: int
+    name: str = ""
+    data_type: int = 0
+    dims: list[int] = field(default_factory=list)
+    raw_offset: int = -1  # -1: not the simple kind; parse the TensorProto
+    raw_length: int = 0
 
     def read(self, f: BinaryIO) -> onnx.TensorProto:
         f.seek(self.offset)
         return onnx.TensorProto.FromString(f.read(self.length))
+
+    def read_array(self, f: BinaryIO, empty) -> np.ndarray | None:
+        """The tensor as an array made by ``empty(shape, dtype)``, filled from the file;
+        None when it is not the simple kind (then use :meth:`read`)."""
+        if self.raw_offset < 0:
+            return None
+        dtype = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(self.data_type)).newbyteorder("<")
+        array = empty(tuple(self.dims), dtype)
+        if array.nbytes != self.raw_length:
+            raise ValueError(
+                f"raw data of '{self.name}' has {self.raw_length} bytes, its dims "
+                f"{self.dims} need {array.nbytes}"
+            )
+        f.seek(self.raw_offset)
+        view = memoryview(array.reshape(-1).view(np.uint8))
+        if f.readinto(view) != self.raw_length:
+            raise ValueError(f"initializer '{self.name}' is truncated")
+        return array
+
+
+def _describe(view: memoryview, start: int, end: int) -> LazyInitializer:
+    """A lazy initializer with its header parsed when it is the simple kind."""
+    lazy = LazyInitializer(start, end - start)
+    simple_fields = {TENSOR_DIMS, TENSOR_DATA_TYPE, TENSOR_NAME, TENSOR_RAW_DATA}
+    raw = None
+    for number, wire, _, payload, f_end in _fields(view, start, end):
+        if number not in simple_fields:
+            return LazyInitializer(start, end - start)
+        if number == TENSOR_DIMS and wire == 0:
+            lazy.dims.append(_varint(view, payload)[0])
+        elif number == TENSOR_DIMS and wire == LEN:  # packed
+            pos = payload
+            while pos < f_end:
+                d, pos = _varint(view, pos)
+                lazy.dims.append(d)
+        elif number == TENSOR_DATA_TYPE and wire == 0:
+            lazy.data_type = _varint(view, payload)[0]
+        elif number == TENSOR_NAME and wire == LEN:
+            lazy.name = bytes(view[payload:f_end]).decode("utf-8")
+        elif number == TENSOR_RAW_DATA and wire == LEN:
+            raw = (payload, f_end - payload)
+        else:
+            return LazyInitializer(start, end - start)
+    try:
+        itemsize = np.dtype(onnx.helper.tensor_dtype_to_np_dtype(lazy.data_type)).itemsize
+    except (KeyError, ValueError, TypeError):
+        return LazyInitializer(start, end - start)
+    if raw is None or lazy.data_type == onnx.TensorProto.STRING or itemsize == 0:
+        return LazyInitializer(start, end - start)
+    lazy.raw_offset, lazy.raw_length = raw
+    return lazy
+
+
+def _size(f: BinaryIO) -> int:
+    f.seek(0, 2)
+    size = f.tell()
+    f.seek(0)
+    return size
 
 
 def read_split(path: str) -> tuple[onnx.ModelProto, list[LazyInitializer]]:
@@ -91,7 +162,9 @@ def read_split(path: str) -> tuple[onnx.ModelProto, list[LazyInitializer]]:
     Raises ValueError for a file that is not valid protobuf wire data.
     """
     with open(path, "rb") as f:
-        data = f.read()
+        # Mapped, not read: only the structure is touched here, the weights stay on disk
+        # (in the page cache) until each is read into its array.
+        data = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) if _size(f) else b""
     view = memoryview(data)
     head = bytearray()
     lazy: list[LazyInitializer] = []
@@ -106,11 +179,12 @@ def read_split(path: str) -> tuple[onnx.ModelProto, list[LazyInitializer]]:
                 and g_wire == LEN
                 and g_end - g_payload > STREAM_OVER
             ):
-                lazy.append(LazyInitializer(g_payload, g_end - g_payload))
+                lazy.append(_describe(view, g_payload, g_end))
             else:
                 graph_body += view[g_start:g_end]
     del view
-    del data
+    if isinstance(data, mmap.mmap):
+        data.close()
     head += _encode_varint((MODEL_GRAPH_FIELD << 3) | LEN) + _encode_varint(len(graph_body))
     head += graph_body
     return onnx.ModelProto.FromString(bytes(head)), lazy
