@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from fastinfer import batch
-from fastinfer.batch import PaddedBatch, RaggedBatch
+from fastinfer.serving.batch import PaddedBatch, RaggedBatch
 
 DTYPES = [np.float32, np.float64, np.int64, np.int32, np.uint8, np.bool_]
 TRAILING = [(), (7,), (3, 4)]

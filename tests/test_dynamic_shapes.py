@@ -14,7 +14,8 @@ import pytest
 
 import fastinfer
 from fastinfer import _core
-from fastinfer.compile import lower, specialize
+from fastinfer.compile.lower import lower
+from fastinfer.compile.specialize import specialize
 from fastinfer.compile.symbolic import ExprTable, NotStatic, concrete, evaluate
 from models import bert_inputs, bert_onnx, cnn_inputs, cnn_onnx, ort_session
 

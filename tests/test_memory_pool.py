@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from fastinfer import _core, memory
-from fastinfer.memory import Pool
+from fastinfer.runtime.memory import Pool
 
 
 def address(arr: np.ndarray) -> int:

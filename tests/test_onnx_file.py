@@ -1,4 +1,4 @@
-"""Lazy reading of large initializers straight from the file (fastinfer.onnx_file)."""
+"""Lazy reading of large initializers straight from the file (fastinfer.reader.onnx_file)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from onnx import TensorProto, helper, numpy_helper
 
 import fastinfer
 from fastinfer.errors import InvalidModelError
-from fastinfer.onnx_file import STREAM_OVER, read_split
+from fastinfer.reader.onnx_file import STREAM_OVER, read_split
 
 
 def model_with_weights(tmp_path):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from fastinfer.memory import ArenaPlan, plan_arena
+from fastinfer.runtime.memory import ArenaPlan, plan_arena
 
 
 def aligned(sizes: np.ndarray, alignment: int = 64) -> np.ndarray:

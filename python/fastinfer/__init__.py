@@ -5,9 +5,10 @@ The compiled core, ``fastinfer._core``, is private; this package re-exports a cu
 
 from __future__ import annotations
 
-from . import batch, kernels, memory
+import sys
+
+from . import kernels
 from ._core import __version__
-from .devices import devices
 from .errors import (
     DeviceError,
     ExecutionError,
@@ -19,7 +20,14 @@ from .errors import (
     UnsupportedOpError,
 )
 from .model import Model, TensorInfo, load
-from .runtime import ThreadPool, cpu_info, get_num_threads, set_num_threads
+from .runtime import ThreadPool, cpu_info, get_num_threads, memory, set_num_threads
+from .runtime.devices import devices
+from .serving import batch
+
+# Public modules that now live in their layer's subpackage keep their top-level names, as
+# attributes and for imports (``from fastinfer.memory import Pool``).
+sys.modules[f"{__name__}.memory"] = memory
+sys.modules[f"{__name__}.batch"] = batch
 
 __all__ = [
     "DeviceError",

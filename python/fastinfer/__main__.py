@@ -1,4 +1,4 @@
-"""``python -m fastinfer``: the demo of the native kernels."""
+"""``python -m fastinfer``: the demo (fastinfer/demo): native kernels, then a small model."""
 
 from fastinfer.demo import main
 

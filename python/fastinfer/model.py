@@ -18,16 +18,16 @@ import numpy as np
 import onnx
 
 from . import _core
-from .compile import CompiledPlan, lower, specialize
-from .compile.lower import placeholder, unsupported_ops
+from .compile.lower import CompiledPlan, lower, placeholder, unsupported_ops
 from .compile.poly_lower import DEFAULT_CACHE_SIZE, PolyCompiled, lower_poly
 from .compile.shape_engine import analyze
+from .compile.specialize import specialize
 from .compile.symbolic import NotStatic
-from .devices import resolve_device
 from .errors import InputError, InputTypeError, UnsupportedOpError, native_errors
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
-from .loader import ModelSource, read_model
+from .reader.loader import ModelSource, read_model
+from .runtime.devices import resolve_device
 from .runtime.threads import ThreadPool
 from .summary import graph_summary
 

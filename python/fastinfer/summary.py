@@ -6,10 +6,18 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .fused import FUSED_SCHEMAS
+from .fused.conv import conv_flops
+from .fused.linear import matmul_flops
 from .ir import Graph
 
-MATMUL_OPS = {"MatMul", "FusedLinear", "Gemm", "MatMulInteger"}
-CONV_OPS = {"Conv", "FusedConv"}
+# Standard ops whose FLOPs follow the formula of the fused op that generalizes them.
+STANDARD_FLOPS = {
+    "MatMul": matmul_flops,
+    "Gemm": matmul_flops,
+    "MatMulInteger": matmul_flops,
+    "Conv": conv_flops,
+}
 
 
 def _shape(static: Graph | None, graph: Graph, name: str):
@@ -23,25 +31,11 @@ def _shape(static: Graph | None, graph: Graph, name: str):
 
 def node_flops(graph: Graph, node, values: Graph | None) -> int:
     """Multiply-adds x 2 of the matrix ops (the ones that dominate), 0 for the rest."""
-    op = node.op_type
-    if op in MATMUL_OPS:
-        a, b = _shape(values, graph, node.inputs[0]), _shape(values, graph, node.inputs[1])
-        out = _shape(values, graph, node.outputs[0])
-        if a is None or b is None or out is None or len(a) == 0:
-            return 0
-        k = a[-1] if not (op == "Gemm" and node.attrs.get("transA", 0)) else a[0]
-        return int(2 * np.prod(out) * k)
-    if op in CONV_OPS:
-        w, out = _shape(values, graph, node.inputs[1]), _shape(values, graph, node.outputs[0])
-        if w is None or out is None:
-            return 0
-        return int(2 * np.prod(out) * np.prod(w[1:]))
-    if op == "Attention":
-        q, kt = _shape(values, graph, node.inputs[0]), _shape(values, graph, node.inputs[1])
-        if q is None or kt is None:
-            return 0
-        return int(4 * np.prod(q[:-1]) * kt[-1] * q[-1])
-    return 0
+    schema = FUSED_SCHEMAS.get(node.op_type)
+    flops = STANDARD_FLOPS.get(node.op_type) or (schema.flops if schema else None)
+    if flops is None:
+        return 0
+    return flops(lambda name: _shape(values, graph, name), node)
 
 
 def graph_summary(

@@ -1,6 +1,5 @@
-"""From an optimized graph with dynamic shapes to a native plan for one input signature."""
+"""From an optimized graph with dynamic shapes to a native plan for one input signature.
 
-from .lower import CompiledPlan, lower
-from .specialize import specialize
-
-__all__ = ["CompiledPlan", "lower", "specialize"]
+Nothing is imported here: fastinfer.fused imports compile.shape_rules, and compile.lower
+reads fastinfer.fused, so importing the modules from this file would make a cycle.
+"""

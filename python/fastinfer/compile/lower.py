@@ -11,6 +11,7 @@ from onnx import helper
 
 from .. import _core
 from ..errors import InvalidModelError, UnsupportedOpError
+from ..fused import FUSED_ONLY_OPS, FUSED_SCHEMAS
 from ..ir import Graph
 from ..ir.graph import FUSED_DOMAIN
 
@@ -18,10 +19,6 @@ from ..ir.graph import FUSED_DOMAIN
 # unless their result is a graph output, which must land in the caller's buffer.
 ALIAS_OPS = {"Reshape", "Flatten", "Squeeze", "Unsqueeze", "Identity", "Dropout"}
 
-
-# Registry names that belong to fastinfer's fused ops (domain ai.fastinfer). ONNX has an
-# "Attention" op too (opset 23) with other semantics, so these match on the domain as well.
-FUSED_ONLY_OPS = {"FusedLinear", "FusedConv", "Attention"}
 INTERNAL_OPS = {"Copy"}
 
 # Inputs the kernels need as constants (a plan is static per input-shape signature): shape,
@@ -57,8 +54,10 @@ CONSTANT_INPUTS = {
     "HammingWindow": (0,),
     "BlackmanWindow": (0,),
     "Conv": (1, 2),
-    "FusedConv": (1, 2),
 }
+CONSTANT_INPUTS.update(
+    {k: s.constant_inputs for k, s in FUSED_SCHEMAS.items() if s.constant_inputs}
+)
 
 
 # Ops that never reach a kernel: their result depends on shapes only, which are static per

@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 
+from .. import fused  # noqa: F401 (registers the fused ops' shape rules)
 from ..ir import Graph, Node
 from ..ir.graph import FUSED_DOMAIN
 from .shape_rules import SHAPE_RULES

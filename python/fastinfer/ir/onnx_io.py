@@ -83,8 +83,8 @@ def from_onnx(
             for field in ("raw_data", "float_data", "int32_data", "int64_data", "double_data"):
                 init.ClearField(field)
     if lazy:
-        # Large initializers left in the file by loader.read_model: one at a time, so each
-        # is held twice only while it converts.
+        # Large initializers left in the file by reader.loader.read_model: one at a time, so
+        # each is held twice only while it converts.
         with open(lazy_path, "rb") as f:
             for t in lazy:
                 try:

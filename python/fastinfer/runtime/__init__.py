@@ -1,4 +1,5 @@
-"""Runtime settings: CPU detection and the intra-op thread pools."""
+"""The runtime layer: CPU detection and the intra-op thread pools (threads.py), the devices
+a model can run on (devices.py) and tensor memory (memory.py)."""
 
 from __future__ import annotations
 

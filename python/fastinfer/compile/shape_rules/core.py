@@ -1,5 +1,6 @@
 """Shape rules of the core ops: elementwise, movement, reductions, linear algebra, conv,
-pooling, normalization and fastinfer's fused ops. See registry.py for the protocol."""
+pooling and normalization. See registry.py for the protocol; the rules of fastinfer's fused
+ops (LayerNormalization and Gelu included) are in their schemas (fastinfer/fused)."""
 
 from __future__ import annotations
 
@@ -40,20 +41,10 @@ def norm_axis(axis: int, rank: int) -> int:
 
 @shape_rule(
     "Abs", "Neg", "Relu", "Sigmoid", "Tanh", "Exp", "Log", "Sqrt", "Reciprocal", "Erf",
-    "Gelu", "Softmax", "LogSoftmax", "Identity", "BatchNormalization", "Copy",
+    "Softmax", "LogSoftmax", "Identity", "BatchNormalization", "Copy",
 )  # fmt: skip
 def same_as_input(ctx):
     return [(ctx.dtype(0), ctx.shape(0))]
-
-
-@shape_rule("LayerNormalization")
-def layer_norm(ctx):
-    x = ctx.shape(0)
-    out = [(ctx.dtype(0), x)]
-    axis = norm_axis(int(ctx.attr("axis", -1)), len(x))
-    stats = tuple(x[:axis]) + (1,) * (len(x) - axis)
-    out += [(np.dtype(np.float32), stats)] * (len(ctx.node.outputs) - 1)
-    return out
 
 
 @shape_rule("Dropout")
@@ -319,17 +310,6 @@ def gemm(ctx):
     return [(ctx.dtype(0), (m, n))]
 
 
-@shape_rule("FusedLinear")
-def fused_linear(ctx):
-    return [(ctx.dtype(0), tuple(ctx.shape(0)[:-1]) + (ctx.shape(1)[1],))]
-
-
-@shape_rule("Attention")
-def attention(ctx):
-    q, v = ctx.shape(0), ctx.shape(2)
-    return [(ctx.dtype(0), tuple(q[:-1]) + (v[-1],))]
-
-
 # -- convolution and pooling ---------------------------------------------------------------
 def _spatial(ctx, x: Sequence[Dim], kernel: Sequence[int], ceil: bool = False):
     n = len(kernel)
@@ -360,7 +340,7 @@ def _spatial(ctx, x: Sequence[Dim], kernel: Sequence[int], ceil: bool = False):
     return out
 
 
-@shape_rule("Conv", "FusedConv")
+@shape_rule("Conv")
 def conv(ctx):
     x, w = ctx.shape(0), ctx.shape(1)
     kernel = ctx.attr("kernel_shape", None)

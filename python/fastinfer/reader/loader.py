@@ -11,7 +11,7 @@ from typing import Union
 import onnx
 from onnx import external_data_helper
 
-from .errors import InvalidModelError
+from ..errors import InvalidModelError
 from .onnx_file import LazyInitializer, read_split
 
 MIN_OPSET = 13

@@ -19,7 +19,7 @@ from typing import Any, Union
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from .. import _core
 
 __all__ = [
     "DEFAULT_MAX_CACHED_BYTES",

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from . import _core
+from .. import _core
 
 __all__ = [
     "PaddedBatch",

@@ -7,7 +7,7 @@ import numpy as np
 import onnx
 from onnx import TensorProto, helper, numpy_helper
 
-from .demo import best_time
+from .timing import best_time
 
 FEATURES, HIDDEN, CLASSES = 64, 256, 10
 
@@ -66,7 +66,7 @@ def export_onnx(params: dict[str, np.ndarray]) -> onnx.ModelProto:
 def run_model_demo() -> None:
     import onnxruntime as ort
 
-    from .model import load
+    from ..model import load
 
     proto = export_onnx(train_mlp())
     model = load(proto)

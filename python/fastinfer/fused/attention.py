@@ -1,0 +1,60 @@
+"""Attention: ``softmax(q @ k_t * scale + mask) @ v``, fastinfer's fused scaled-dot-product
+attention (not ONNX's opset-23 Attention, which has other inputs)."""
+
+from __future__ import annotations
+
+import numpy as np
+from onnx.reference.op_run import OpRun
+
+from ..ir.graph import FUSED_DOMAIN, Node
+from .builder import Builder
+from .schema import FusedSchema, ShapeOf
+
+
+class Attention(OpRun):
+    """``softmax(q @ k_t * scale + mask, axis=-1) @ v``; mask omitted means no mask.
+
+    The evaluator fills in the defaults of the ONNX op of the same name (opset 23), whose
+    attributes this op does not have: they are accepted and ignored.
+    """
+
+    op_domain = FUSED_DOMAIN
+
+    def _run(self, q, k_t, v, mask=None, scale=1.0, **_onnx_defaults):
+        s = np.matmul(q, k_t).astype(np.float64) * scale
+        if mask is not None:
+            s = s + mask
+        s = s - s.max(axis=-1, keepdims=True)
+        p = np.exp(s)
+        p /= p.sum(axis=-1, keepdims=True)
+        return (np.matmul(p, v.astype(np.float64)).astype(q.dtype),)
+
+
+def expand(b: Builder, n: Node) -> None:
+    q, kt, v = n.inputs[:3]
+    mask = n.inputs[3] if len(n.inputs) > 3 else ""
+    scores = b.op(
+        "Mul",
+        [b.op("MatMul", [q, kt]), b.const("scale", np.float32(n.attrs.get("scale", 1.0)))],
+    )
+    if mask:
+        scores = b.op("Add", [scores, mask])
+    b.op("MatMul", [b.op("Softmax", [scores], axis=-1), v], n.outputs[0])
+
+
+def shape_rule(ctx):
+    q, v = ctx.shape(0), ctx.shape(2)
+    return [(ctx.dtype(0), tuple(q[:-1]) + (v[-1],))]
+
+
+def flops(shape_of: ShapeOf, node: Node) -> int:
+    """The two products: q @ k_t and p @ v, each |q| / d x keys x d multiply-adds."""
+    q, kt = shape_of(node.inputs[0]), shape_of(node.inputs[1])
+    if q is None or kt is None:
+        return 0
+    return int(4 * np.prod(q[:-1]) * kt[-1] * q[-1])
+
+
+SCHEMA = FusedSchema(
+    name="Attention", reference=Attention, expand=expand, shape_rule=shape_rule, flops=flops
+)
