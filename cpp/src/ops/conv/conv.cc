@@ -496,7 +496,6 @@ class ConvKernel final : public plan::Kernel {
       }
     }
   }
-
 };
 
 // Enables the direct path when the window allows it (see run_direct).
@@ -581,8 +580,7 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
   if (product(out, 0, out.size()) > 0 && kern->in_c == 0) fail(spec, "X has no channels");
 
   kern->cw = shared_conv_weights(static_cast<const float*>(w_data), product(ws, 0, ws.size()),
-                                 groups, kern->out_c / groups,
-                                 product(ws, 1, ws.size()));
+                                 groups, kern->out_c / groups, product(ws, 1, ws.size()));
   if (has_input(spec, 2)) {
     if (spec.inputs[2].shape != std::vector<int64_t>{kern->out_c}) {
       fail(spec, "B must have shape [" + std::to_string(kern->out_c) + "], got " +

@@ -55,7 +55,7 @@ def dropout(ctx):
     return out
 
 
-@shape_rule("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min", "Sum", "Mean")
+@shape_rule("Add", "Sub", "Mul", "Div", "Pow", "Max", "Min")
 def arithmetic(ctx):
     shapes = [ctx.shape(i) for i in range(ctx.n_inputs) if ctx.has(i)]
     return [(ctx.dtype(0), broadcast(*shapes))]
