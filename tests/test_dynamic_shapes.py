@@ -177,3 +177,24 @@ def test_scalar_constant_index_keeps_rank_zero():
     for batch in (1, 5):
         x = np.random.default_rng(batch).standard_normal((batch, 3, 4)).astype(np.float32)
         np.testing.assert_array_equal(model(x), x[:, 1])
+
+
+def test_shapes_that_contradict_the_graph_name_the_node():
+    """A sequence longer than a model's position table: a KernelError naming the Add."""
+    from onnx import TensorProto, helper, numpy_helper
+
+    pos = np.zeros((1, 8, 4), np.float32)
+    graph = helper.make_graph(
+        [helper.make_node("Add", ["x", "pos"], ["y"], name="add_positions")],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["batch", "seq", 4])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["batch", "seq", 4])],
+        initializer=[numpy_helper.from_array(pos, "pos")],
+    )
+    model = fastinfer.load(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]))
+    model(np.ones((2, 8, 4), np.float32))
+    with pytest.raises(
+        fastinfer.KernelError, match=r"Add 'add_positions': shapes .*\(1, 8, 4\).* do not broadcast"
+    ) as e:
+        model(np.ones((2, 9, 4), np.float32))
+    assert e.value.node == "add_positions"

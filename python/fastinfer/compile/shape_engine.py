@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from .. import fused  # noqa: F401 (registers the fused ops' shape rules)
+from ..errors import KernelError
 from ..ir import Graph, Node
 from ..ir.graph import FUSED_DOMAIN
 from .shape_rules import SHAPE_RULES
@@ -181,7 +182,16 @@ def analyze(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> ShapeAnalysi
         rule = SHAPE_RULES.get(op)
         if rule is None:
             raise NotStatic(f"op {op} has no shape rule")
-        outs = rule(RuleContext(node, ins))
+        try:
+            outs = rule(RuleContext(node, ins))
+        except NotStatic:
+            raise
+        except ValueError as exc:  # the inputs' shapes contradict the node
+            raise KernelError(
+                f"{op} '{node.name}': {exc} (for input shapes {dict(shapes)})",
+                node=node.name,
+                op=op,
+            ) from None
         names = [o for o in node.outputs]
         if len(outs) < len([o for o in names if o]):
             raise ValueError(f"shape rule of {op} gave {len(outs)} outputs for node '{node.name}'")

@@ -215,6 +215,9 @@ class SymInt:
     def __repr__(self) -> str:
         return f"SymInt(e{self.expr}={self.hint})"
 
+    def __str__(self) -> str:  # error messages show the current size
+        return str(self.hint)
+
 
 Dim = Union[int, SymInt]
 

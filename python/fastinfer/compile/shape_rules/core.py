@@ -28,7 +28,8 @@ def broadcast(*shapes: Sequence[Dim]) -> tuple[Dim, ...]:
             if dim == 1:
                 dim = d
             elif d != dim:
-                raise ValueError(f"shapes {[tuple(map(str, s)) for s in shapes]} do not broadcast")
+                dims = " and ".join("(" + ", ".join(map(str, s)) + ")" for s in shapes)
+                raise ValueError(f"shapes {dims} do not broadcast")
         out.append(dim)
     return tuple(out)
 
