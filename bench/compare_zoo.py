@@ -1,6 +1,7 @@
 """The model zoo (tests/zoo.py: transformers architectures from configs, MiniLM with real
 weights; TorchScript export, opset 17) timed against onnxruntime, as markdown: median
-latency at batch 1 and 8 (text at sequence 64, the zoo configs' position table), 1 and 2 threads, and peak RSS.
+latency at batch 1 and 8 (text at sequence 64, the zoo configs' position table), 1 and 2
+threads, and peak RSS.
 
     HF_HUB_OFFLINE=1 PYTHONPATH=python python bench/compare_zoo.py [threads ...] [--models a,b]
 
