@@ -60,25 +60,36 @@ class ExecutionError(FastInferError, RuntimeError):
 _WHERE = re.compile(r"^(?P<op>[A-Za-z0-9_.]+) '(?P<node>[^']*)': ")
 
 
-@contextmanager
-def native_errors() -> Iterator[None]:
+# The exceptions pybind11 makes of the core's std::invalid_argument, std::out_of_range and
+# std::runtime_error; callers catch these and pass them to translate_native().
+NATIVE_EXCEPTIONS = (ValueError, IndexError, RuntimeError)
+
+
+def translate_native(exc: Exception) -> Exception:
     """The one place where errors of the C++ side become the package's exceptions.
 
     The core throws std::invalid_argument / std::out_of_range / std::runtime_error whose
     message starts with the step ("MatMul 'mm1': ..."); pybind11 turns them into
-    ValueError / IndexError / RuntimeError. Here they become KernelError (a ValueError) or
-    ExecutionError (a RuntimeError) with ``node`` and ``op`` set; TypeError, MemoryError and
-    the package's own errors pass through unchanged.
+    ValueError / IndexError / RuntimeError. They become KernelError (a ValueError) or
+    ExecutionError (a RuntimeError) with ``node`` and ``op`` set; the package's own errors
+    are returned unchanged. Use as ``except NATIVE_EXCEPTIONS as e: raise
+    translate_native(e) from e`` (a plain try costs nothing on the hot path).
     """
+    if isinstance(exc, FastInferError) or not isinstance(exc, NATIVE_EXCEPTIONS):
+        return exc
+    m = _WHERE.match(str(exc))
+    node, op = (m["node"], m["op"]) if m else ("", "")
+    cls = ExecutionError if isinstance(exc, RuntimeError) else KernelError
+    return cls(str(exc), node=node, op=op)
+
+
+@contextmanager
+def native_errors() -> Iterator[None]:
+    """translate_native() as a context manager, for code off the hot path."""
     try:
         yield
-    except FastInferError:
-        raise
-    except (ValueError, IndexError) as exc:
-        m = _WHERE.match(str(exc))
-        node, op = (m["node"], m["op"]) if m else ("", "")
-        raise KernelError(str(exc), node=node, op=op) from exc
-    except RuntimeError as exc:
-        m = _WHERE.match(str(exc))
-        node, op = (m["node"], m["op"]) if m else ("", "")
-        raise ExecutionError(str(exc), node=node, op=op) from exc
+    except NATIVE_EXCEPTIONS as exc:
+        translated = translate_native(exc)
+        if translated is exc:
+            raise
+        raise translated from exc

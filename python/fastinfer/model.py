@@ -23,7 +23,14 @@ from .compile.poly_lower import DEFAULT_CACHE_SIZE, PolyCompiled, lower_poly
 from .compile.shape_engine import analyze
 from .compile.specialize import specialize
 from .compile.symbolic import NotStatic
-from .errors import InputError, InputTypeError, UnsupportedOpError, native_errors
+from .errors import (
+    NATIVE_EXCEPTIONS,
+    InputError,
+    InputTypeError,
+    UnsupportedOpError,
+    native_errors,
+    translate_native,
+)
 from .ir import Graph
 from .ir.onnx_io import from_onnx, to_onnx
 from .reader.loader import ModelSource, read_model
@@ -447,8 +454,13 @@ class Model:
             for seg in self._segments:
                 env.update(seg.run(env))
             return {name: env[name] for name in self._graph.output_names}
-        with native_errors():
+        try:
             return self._run_native(feeds)[0]
+        except NATIVE_EXCEPTIONS as exc:
+            translated = translate_native(exc)
+            if translated is exc:
+                raise
+            raise translated from exc
 
     def __call__(self, *args: np.ndarray, **kwargs: np.ndarray):
         """``model(x)`` or ``model(a, b)`` or ``model(input_ids=...)``: the single output
