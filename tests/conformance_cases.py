@@ -25,6 +25,7 @@ from onnx import TensorProto, numpy_helper, version_converter
 from onnx.backend.test.case.test_case import TestCase
 
 import fastinfer
+from fastinfer.compile.lower import CONSTANT_INPUTS as LOWERING_CONSTANT_INPUTS
 from fastinfer.compile.lower import native_ops
 
 # Tolerances: ours, unless the case sets its own. onnx's expect() stores (1e-3, 1e-7) when a
@@ -47,39 +48,8 @@ INTERNAL_OPS = {"Copy", "FusedConv", "FusedLinear"}
 # them as graph inputs, so the conformance run turns them into initializers with the case's
 # values. How the runtime treats them when they stay graph inputs is checked separately
 # (test_constant_input_fed_at_runtime).
-CONSTANT_INPUTS: dict[str, tuple[int, ...]] = {
-    "Conv": (1, 2),
-    "Reshape": (1,),
-    "Expand": (1,),
-    "Squeeze": (1,),
-    "Unsqueeze": (1,),
-    "Tile": (1,),
-    "Split": (1,),
-    "Slice": (1, 2, 3, 4),
-    # Reduce* take their axes as an input from opset 18.
-    "ReduceMean": (1,),
-    "ReduceSum": (1,),
-    "ReduceMax": (1,),
-    "ReduceMin": (1,),
-    "ReduceL1": (1,),
-    "ReduceL2": (1,),
-    "ReduceLogSum": (1,),
-    "ReduceLogSumExp": (1,),
-    "ReduceProd": (1,),
-    "ReduceSumSquare": (1,),
-    # Axis, depth, k, pads/axes and the generators' scalars and shape.
-    "CumSum": (1,),
-    "OneHot": (1,),
-    "TopK": (1,),
-    "Pad": (1, 3),
-    "Range": (0, 1, 2),
-    "ConstantOfShape": (0,),
-    "CumProd": (1,),
-    "CenterCropPad": (1,),
-    "HannWindow": (0,),
-    "HammingWindow": (0,),
-    "BlackmanWindow": (0,),
-}
+# The lowering's own table (python/fastinfer/compile/lower.py), so the two cannot drift.
+CONSTANT_INPUTS: dict[str, tuple[int, ...]] = dict(LOWERING_CONSTANT_INPUTS)
 
 # Element types the native runtime has no tensors for (it has float32, float64, int64, int32,
 # int8, uint8 and bool).
