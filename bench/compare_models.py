@@ -97,6 +97,42 @@ def set_threads_env(threads: int) -> None:
         os.environ[var] = str(threads)
 
 
+def interleaved_medians(runners: dict, feeds, threads: int) -> dict[str, float]:
+    """Median seconds per call of each runner, called in alternating blocks of ~0.15 s."""
+    start = time.perf_counter()
+    runners["onnxruntime"](feeds)
+    per_call = time.perf_counter() - start
+    reps = max(1, int(0.15 / per_call))  # ~0.15 s per block
+    rounds = 7 if per_call < 0.2 else 5
+    times: dict[str, list[float]] = {lib: [] for lib in runners}
+    for _ in range(rounds):
+        for lib, fn in runners.items():
+            # Idle workers of the previous library spin for a while after its last call; on
+            # 2 cores they would steal the next one's second core.
+            if threads > 1:
+                time.sleep(0.05)
+            fn(feeds)
+            start = time.perf_counter()
+            for _ in range(reps):
+                fn(feeds)
+            times[lib].append((time.perf_counter() - start) / reps)
+    return {lib: sorted(t)[len(t) // 2] for lib, t in times.items()}
+
+
+def peak_rss(build, feeds) -> dict:
+    """VmHWM of this process after building a runner with `build()` and calling it five
+    times, and its growth over the process before; or the error the library raised."""
+    base = status_kib("VmRSS")
+    try:
+        fn = build()
+        for _ in range(5):
+            fn(feeds)
+    except Exception as exc:
+        return {"error": describe_error(exc)}
+    hwm = status_kib("VmHWM")
+    return {"hwm_kib": hwm, "growth_kib": hwm - base}
+
+
 def child_time(paths: dict[str, str], threads: int) -> dict:
     set_threads_env(threads)
     import numpy as np
@@ -123,24 +159,7 @@ def child_time(paths: dict[str, str], threads: int) -> dict:
             row["max_rel_err"] = float(
                 np.max(np.abs(outs["fastinfer"] - ref)) / max(1.0, float(np.max(np.abs(ref))))
             )
-            start = time.perf_counter()
-            runners["onnxruntime"](feeds)
-            per_call = time.perf_counter() - start
-            reps = max(1, int(0.15 / per_call))  # ~0.15 s per block
-            rounds = 7 if per_call < 0.2 else 5
-            times: dict[str, list[float]] = {lib: [] for lib in runners}
-            for _ in range(rounds):
-                for lib, fn in runners.items():
-                    # Idle workers of the previous library spin for a while after its last
-                    # call; on 2 cores they would steal the next one's second core.
-                    if threads > 1:
-                        time.sleep(0.05)
-                    fn(feeds)
-                    start = time.perf_counter()
-                    for _ in range(reps):
-                        fn(feeds)
-                    times[lib].append((time.perf_counter() - start) / reps)
-            row["median_s"] = {lib: sorted(t)[len(t) // 2] for lib, t in times.items()}
+            row["median_s"] = interleaved_medians(runners, feeds, threads)
     return results
 
 
@@ -161,20 +180,13 @@ def child_memory(lib: str, path: str, name: str, batch: int, threads: int) -> di
 
     fastinfer.set_num_threads(threads)
     feeds = feeds_for(name, batch)
-    base = status_kib("VmRSS")
-    try:
-        fn = make_runner(lib, path, threads)
-        for _ in range(5):
-            fn(feeds)
-    except Exception as exc:
-        return {"error": describe_error(exc)}
-    hwm = status_kib("VmHWM")
-    return {"hwm_kib": hwm, "growth_kib": hwm - base}
+    return peak_rss(lambda: make_runner(lib, path, threads), feeds)
 
 
-def run_child(*args: str) -> dict:
+def run_child(*args: str, script: str = __file__) -> dict:
+    """Runs `script` with `args` in a fresh interpreter; its last stdout line is JSON."""
     out = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
+        [sys.executable, script, *args], check=True, capture_output=True, text=True
     ).stdout
     return json.loads(out.strip().splitlines()[-1])
 

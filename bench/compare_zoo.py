@@ -15,16 +15,20 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 import tempfile
-import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TESTS = os.path.join(os.path.dirname(HERE), "tests")
 sys.path[:0] = [HERE, TESTS]
 
-from compare_models import describe_error, set_threads_env, status_kib  # noqa: E402
+import compare_models  # noqa: E402
+from compare_models import (  # noqa: E402
+    describe_error,
+    interleaved_medians,
+    peak_rss,
+    set_threads_env,
+)
 
 LIBS = ["fastinfer", "onnxruntime"]
 BATCHES = [1, 8]
@@ -84,20 +88,7 @@ def child_time(paths: dict[str, str], threads: int) -> dict:
             ref = outs["onnxruntime"]
             scale = max(float(np.max(np.abs(ref))), 1e-30)
             row["max_rel_err"] = float(np.max(np.abs(outs["fastinfer"] - ref)) / scale)
-            start = time.perf_counter()
-            runners["onnxruntime"](feeds)
-            reps = max(1, int(0.15 / (time.perf_counter() - start)))
-            times: dict[str, list[float]] = {lib: [] for lib in runners}
-            for _ in range(7):
-                for lib, fn in runners.items():
-                    if threads > 1:
-                        time.sleep(0.05)  # let the other library's spinning workers sleep
-                    fn(feeds)
-                    start = time.perf_counter()
-                    for _ in range(reps):
-                        fn(feeds)
-                    times[lib].append((time.perf_counter() - start) / reps)
-            row["median_s"] = {lib: sorted(t)[len(t) // 2] for lib, t in times.items()}
+            row["median_s"] = interleaved_medians(runners, feeds, threads)
     return results
 
 
@@ -108,21 +99,11 @@ def child_memory(lib: str, path: str, name: str, batch: int, threads: int) -> di
     import fastinfer  # noqa: F401
 
     feeds = feeds_for(name, batch)
-    base = status_kib("VmRSS")
-    try:
-        fn = make_runner(lib, path, threads)
-        for _ in range(5):
-            fn(feeds)
-    except Exception as exc:
-        return {"error": describe_error(exc)}
-    return {"hwm_kib": status_kib("VmHWM"), "growth_kib": status_kib("VmHWM") - base}
+    return peak_rss(lambda: make_runner(lib, path, threads), feeds)
 
 
 def run_child(*args: str) -> dict:
-    out = subprocess.run(
-        [sys.executable, __file__, *args], check=True, capture_output=True, text=True
-    ).stdout
-    return json.loads(out.strip().splitlines()[-1])
+    return compare_models.run_child(*args, script=__file__)
 
 
 def table(res: dict, mem: dict) -> str:
