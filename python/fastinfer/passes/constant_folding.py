@@ -6,6 +6,7 @@ import numpy as np
 from onnx import helper, numpy_helper
 from onnx.reference import ReferenceEvaluator
 
+from ..compile.shape_values import VALUE_RULES
 from ..ir.graph import Graph, Node, Value
 from ..ir.onnx_io import onnx_elem_type
 
@@ -64,19 +65,16 @@ _NUMPY_FOLDS = {"Unsqueeze", "Squeeze", "Concat", "Gather", "Cast", "Identity"}
 
 
 def _evaluate_numpy(graph: Graph, node: Node) -> list[np.ndarray] | None:
-    from ..compile.shape_values import VALUE_RULES
-
     if node.op_type not in _NUMPY_FOLDS:
         return None
     vals = [graph.constants[i] if i else None for i in node.inputs]
-    if node.op_type in ("Unsqueeze", "Squeeze") and len(vals) < 2 and graph.opset >= 13:
-        if "axes" not in node.attrs and node.op_type == "Unsqueeze":
-            return None
+    if node.op_type == "Unsqueeze" and len(vals) < 2 and "axes" not in node.attrs:
+        return None  # invalid: the reference evaluator says why
     if node.op_type == "Cast":
         out = np.dtype(helper.tensor_dtype_to_np_dtype(int(node.attrs["to"])))
-        if out.kind not in "biuf" or vals[0].dtype.kind not in "biuf":
-            return None  # strings, and float -> int rounding rules, stay with the reference
-        if out.kind in "iu" and vals[0].dtype.kind == "f":
+        src = vals[0].dtype.kind
+        # Strings, and float -> int rounding rules, stay with the reference.
+        if out.kind not in "biuf" or src not in "biuf" or (out.kind in "iu" and src == "f"):
             return None
     else:
         out = vals[0].dtype
