@@ -128,3 +128,25 @@ def test_concurrent_calls_from_python_threads(rng):
         t.join(timeout=120)
     assert not any(t.is_alive() for t in threads)
     assert errors == []
+
+
+def test_kernel_tables_follow_the_forced_path(isa):
+    """Every family's table is refilled for the forced path, and names that path's kernels."""
+    tables = fastinfer.kernel_configs()
+    assert {"gemm_f32", "gemm_u8s8", "quantize_u8", "vecmath_f32"} <= set(tables)
+    for family, name in tables.items():
+        if isa == "scalar":
+            assert "avx" not in name, (family, name)
+        elif isa.startswith("avx2"):
+            assert "avx512" not in name and ("avx2" in name or "ref" in name), (family, name)
+    assert fastinfer.cpu_info()["kernels"] == tables
+
+
+def test_kernel_choice_is_logged_at_debug_level():
+    code = (
+        "import logging; logging.basicConfig(level=logging.DEBUG);"
+        "import fastinfer"
+    )
+    out = run_python(code, FASTINFER_ISA="avx2" if "avx2" in _core.supported_isas() else "scalar")
+    assert out.returncode == 0, out.stderr
+    assert "fastinfer.kernels" in out.stderr and "gemm_f32=" in out.stderr, out.stderr

@@ -14,9 +14,10 @@ PYBIND11_MODULE(_core, m) {
   m.attr("__version__") = FASTINFER_VERSION;
   // The ISA path is chosen once, here: FASTINFER_ISA forces it (a clear error if this CPU
   // cannot run it), otherwise the best path cpuid and the OS allow.
-  if (const char* forced = std::getenv("FASTINFER_ISA"); forced && *forced) {
-    fastinfer::set_active_isa(fastinfer::parse_isa(forced));
-  }
+  // Choosing it fills every kernel family's table (kernels/config_registry.h).
+  const char* forced = std::getenv("FASTINFER_ISA");
+  fastinfer::set_active_isa(forced && *forced ? fastinfer::parse_isa(forced)
+                                              : fastinfer::best_supported_isa());
   fastinfer::bindings::register_runtime(m);
   fastinfer::bindings::register_int8(m);
   fastinfer::bindings::register_f32(m);

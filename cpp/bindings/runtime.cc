@@ -8,6 +8,7 @@
 #include "bindings/registry.h"
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/config_registry.h"
 #include "kernels/peak/peak.h"
 #include "runtime/core_claim.h"
 
@@ -56,6 +57,15 @@ void register_runtime(py::module_& m) {
   m.def(
       "_force_isa", [](const std::string& name) { set_active_isa(parse_isa(name)); },
       py::arg("name"), "Testing hook: switch the kernel path. Not thread safe with running calls.");
+  m.def(
+      "kernel_configs",
+      [] {
+        py::dict out;
+        for (const auto& [family, kernels] : kernels::chosen_kernels())
+          out[family.c_str()] = kernels;
+        return out;
+      },
+      "The kernels each family's configuration table chose for the active path.");
   m.def("set_num_threads", &set_num_threads, py::arg("n"));
   py::class_<ThreadPool>(m, "ThreadPool",
                          "An intra-op thread pool of num_threads threads, the caller included. "

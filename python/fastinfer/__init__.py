@@ -20,7 +20,7 @@ from .errors import (
     UnsupportedOpError,
 )
 from .model import Model, TensorInfo, load
-from .runtime import ThreadPool, cpu_info, get_num_threads, memory, set_num_threads
+from .runtime import ThreadPool, cpu_info, get_num_threads, kernel_configs, memory, set_num_threads
 from .runtime.devices import devices
 from .serving import batch
 
@@ -47,6 +47,7 @@ __all__ = [
     "batch",
     "kernels",
     "cpu_info",
+    "kernel_configs",
     "get_num_threads",
     "memory",
     "set_num_threads",

@@ -3,7 +3,10 @@
 #include <atomic>
 #include <cstdint>
 #include <cstring>
+#include <iterator>
 #include <stdexcept>
+
+#include "kernels/config_registry.h"
 
 #if defined(FASTINFER_X86)
 #include <cpuid.h>
@@ -78,11 +81,12 @@ CpuFeatures detect() {
 CpuFeatures detect() { return CpuFeatures{}; }
 #endif
 
-Isa initial_isa() { return best_supported_isa(); }
+// The named paths, most capable first (best_supported_isa takes the first supported).
+constexpr Isa kPaths[] = {Isa::kAvx512Vnni, Isa::kAvx512, Isa::kAvx2Vnni, Isa::kAvx2, Isa::kScalar};
 
-std::atomic<int>& active_slot() {
-  static std::atomic<int> slot{static_cast<int>(initial_isa())};
-  return slot;
+std::atomic<uint32_t>& active_bits() {
+  static std::atomic<uint32_t> bits{Isa::kScalar.bits()};
+  return bits;
 }
 
 }  // namespace
@@ -94,57 +98,55 @@ const CpuFeatures& cpu_features() {
 
 bool isa_supported(Isa isa) {
   const CpuFeatures& f = cpu_features();
-  switch (isa) {
-    case Isa::kScalar:
-      return true;
-    case Isa::kAvx2:
-      return f.avx2 && f.fma && f.f16c;
-    case Isa::kAvx512:
-      return isa_supported(Isa::kAvx2) && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl;
-    case Isa::kAvx512Vnni:
-      return isa_supported(Isa::kAvx512) && f.avx512vnni;
-  }
-  return false;
+  const bool avx2 = f.avx2 && f.fma && f.f16c;
+  const bool avx512 = avx2 && f.avx512f && f.avx512bw && f.avx512dq && f.avx512vl;
+  if (isa.has(IsaFeature::kAvx2Fma) && !avx2) return false;
+  if (isa.has(IsaFeature::kAvx512) && !avx512) return false;
+  if (isa.has(IsaFeature::kAvx512Vnni) && !(avx512 && f.avx512vnni)) return false;
+  if (isa.has(IsaFeature::kAvxVnni) && !(avx2 && f.avx_vnni)) return false;
+  return true;
 }
 
 Isa best_supported_isa() {
-  for (Isa isa : {Isa::kAvx512Vnni, Isa::kAvx512, Isa::kAvx2}) {
+  for (Isa isa : kPaths) {
     if (isa_supported(isa)) return isa;
   }
   return Isa::kScalar;
 }
 
 const char* isa_name(Isa isa) {
-  switch (isa) {
-    case Isa::kScalar:
-      return "scalar";
-    case Isa::kAvx2:
-      return "avx2";
-    case Isa::kAvx512:
-      return "avx512";
-    case Isa::kAvx512Vnni:
-      return "avx512_vnni";
-  }
+  if (isa == Isa::kScalar) return "scalar";
+  if (isa == Isa::kAvx2) return "avx2";
+  if (isa == Isa::kAvx2Vnni) return "avx2_vnni";
+  if (isa == Isa::kAvx512) return "avx512";
+  if (isa == Isa::kAvx512Vnni) return "avx512_vnni";
   return "unknown";
 }
 
 Isa parse_isa(const std::string& name) {
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
+  for (Isa isa : kPaths) {
     if (name == isa_name(isa)) return isa;
   }
   throw std::invalid_argument("unknown ISA '" + name +
-                              "': expected one of scalar, avx2, avx512, avx512_vnni");
+                              "': expected one of scalar, avx2, avx2_vnni, avx512, avx512_vnni");
 }
 
 std::vector<Isa> supported_isas() {
   std::vector<Isa> out;
-  for (Isa isa : {Isa::kScalar, Isa::kAvx2, Isa::kAvx512, Isa::kAvx512Vnni}) {
-    if (isa_supported(isa)) out.push_back(isa);
+  // Listed from the most portable up, as tests and benchmarks print them.
+  for (auto it = std::rbegin(kPaths); it != std::rend(kPaths); ++it) {
+    if (isa_supported(*it)) out.push_back(*it);
   }
   return out;
 }
 
-Isa active_isa() { return static_cast<Isa>(active_slot().load(std::memory_order_relaxed)); }
+Isa active_isa() {
+  const uint32_t bits = active_bits().load(std::memory_order_relaxed);
+  for (Isa isa : kPaths) {
+    if (isa.bits() == bits) return isa;
+  }
+  return Isa::kScalar;
+}
 
 void set_active_isa(Isa isa) {
   if (!isa_supported(isa)) {
@@ -152,7 +154,8 @@ void set_active_isa(Isa isa) {
                                 "' is not supported by this CPU/OS (best available: '" +
                                 isa_name(best_supported_isa()) + "')");
   }
-  active_slot().store(static_cast<int>(isa), std::memory_order_relaxed);
+  active_bits().store(isa.bits(), std::memory_order_relaxed);
+  kernels::configure_all(isa);
 }
 
 }  // namespace fastinfer

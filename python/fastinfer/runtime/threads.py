@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from .. import _core
+
+_log = logging.getLogger("fastinfer.kernels")
 
 
 def cpu_info() -> dict[str, Any]:
@@ -18,9 +21,33 @@ def cpu_info() -> dict[str, Any]:
         ``features``: what cpuid reports, masked by the register state the OS saves
         (``os_saves_ymm``, ``os_saves_zmm``); ``vendor``, ``brand``; ``num_threads``: the
         process default pool's size; ``available_cores``: cores in this process's affinity
-        mask.
+        mask; ``kernels``: the kernels each family's configuration table chose for the
+        path in use (see :func:`kernel_configs`).
     """
-    return dict(_core.cpu_info())
+    info = dict(_core.cpu_info())
+    info["kernels"] = kernel_configs()
+    return info
+
+
+def kernel_configs() -> dict[str, str]:
+    """The kernel each family (``gemm_f32``, ``gemm_u8s8``, ...) uses on the active path.
+
+    Each family fills its table once when the module loads, from ``FASTINFER_ISA`` or
+    cpuid; the choice is also logged at debug level on the ``fastinfer.kernels`` logger.
+    """
+    return dict(_core.kernel_configs())
+
+
+def _log_kernel_configs() -> None:
+    if _log.isEnabledFor(logging.DEBUG):
+        _log.debug(
+            "kernel path %s: %s",
+            _core.active_isa(),
+            ", ".join(f"{k}={v}" for k, v in kernel_configs().items()),
+        )
+
+
+_log_kernel_configs()
 
 
 def _check_count(name: str, n: object) -> int:

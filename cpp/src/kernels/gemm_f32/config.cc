@@ -12,6 +12,7 @@
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_f32.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/config_registry.h"
 #include "kernels/gemm_f32/kernels.h"
 
 namespace fastinfer::f32 {
@@ -33,19 +34,27 @@ constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, tru
 constexpr GemmConfig kAvx512{"f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12, false};
 #endif
 
-const GemmConfig& config_for(Isa isa) {
-  switch (isa) {
+// The table, filled once for the active path (kernels/config_registry.h).
+GemmConfig g_config = kRef;
+
+void fill_config(Isa isa) {
 #if FASTINFER_X86
-    case Isa::kAvx512Vnni:  // VNNI adds nothing for fp32
-    case Isa::kAvx512:
-      return kAvx512;
-    case Isa::kAvx2:
-      return kAvx2;
-#endif
-    default:
-      return kRef;
+  if (isa.has(IsaFeature::kAvx512)) {
+    g_config = kAvx512;  // VNNI adds nothing for fp32
+    return;
   }
+  if (isa.has(IsaFeature::kAvx2Fma)) {
+    g_config = kAvx2;
+    return;
+  }
+#endif
+  (void)isa;
+  g_config = kRef;
 }
+
+std::string describe_config() { return g_config.name; }
+
+FASTINFER_KERNEL_FAMILY("gemm_f32", fill_config, describe_config);
 
 // B slice of kKc x 32 floats = 32 KiB stays in L1 (48 KiB on Zen 5) next to the x tile.
 constexpr int64_t kKc = 256;
@@ -89,12 +98,12 @@ float* x_scratch(size_t count) {
 
 namespace detail {
 PanelGemm active_panel_gemm() {
-  const GemmConfig& cfg = config_for(active_isa());
+  const GemmConfig& cfg = g_config;
   return {cfg.kernel, cfg.mr, cfg.pack_x};
 }
 }  // namespace detail
 
-const char* kernel_name() { return config_for(active_isa()).name; }
+const char* kernel_name() { return g_config.name; }
 
 void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const float* bias,
             Activation act, float* y) {
@@ -103,7 +112,7 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
                                 " but the packed weights have K=" + std::to_string(w.k));
   }
   if (m <= 0) return;
-  const GemmConfig& cfg = config_for(active_isa());
+  const GemmConfig& cfg = g_config;
   const int64_t n = w.n;
   const int64_t panels = w.panels();
 

@@ -1,11 +1,13 @@
 // The portable middle of the int8 GEMM: picks the back end for the active ISA, splits the
 // output into tasks for the thread pool, and composes linear_int8.
 #include <algorithm>
+#include <string>
 #include <vector>
 
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_int8.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/config_registry.h"
 #include "kernels/gemm_u8s8/kernel.h"
 
 namespace fastinfer::int8 {
@@ -18,21 +20,29 @@ constexpr int64_t kMinMacsPerThread = int64_t{1} << 20;
 // large problems still split into plenty of tasks.
 constexpr int64_t kMaxTilesPerTask = 16;
 
-const KernelSet& gemm_kernels() {
+// The table, filled once for the active path (kernels/config_registry.h).
+const KernelSet* g_kernels = &kRefKernels;
+
+void fill_kernels(Isa isa) {
+  g_kernels = &kRefKernels;
 #if defined(FASTINFER_X86)
-  switch (active_isa()) {
-    case Isa::kAvx512Vnni:
-      return kAvx512VnniKernels;
-    case Isa::kAvx512:
-      return kAvx512Kernels;
-    case Isa::kAvx2:
-      return kAvx2Kernels;
-    case Isa::kScalar:
-      break;
+  if (isa.has(IsaFeature::kAvx512Vnni)) {
+    g_kernels = &kAvx512VnniKernels;
+  } else if (isa.has(IsaFeature::kAvx512)) {
+    g_kernels = &kAvx512Kernels;
+  } else if (isa.has(IsaFeature::kAvx2Fma)) {
+    g_kernels = &kAvx2Kernels;
   }
+#else
+  (void)isa;
 #endif
-  return kRefKernels;
 }
+
+std::string describe_kernels() { return g_kernels->name; }
+
+FASTINFER_KERNEL_FAMILY("gemm_u8s8", fill_kernels, describe_kernels);
+
+const KernelSet& gemm_kernels() { return *g_kernels; }
 
 // Scratch that lives as long as its thread and only grows, so steady-state calls do not
 // allocate.

@@ -1,28 +1,41 @@
 // Picks the quantization kernels for the active ISA, and the composed per-row and
 // per-tensor operations.
 #include <algorithm>
+#include <string>
 
 #include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_int8.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/config_registry.h"
 #include "kernels/quantize_u8/kernel.h"
 
 namespace fastinfer::int8 {
 
-const QuantizeKernels& quantize_kernels() {
+namespace {
+
+// The table, filled once for the active path (kernels/config_registry.h).
+const QuantizeKernels* g_kernels = &kQuantizeRef;
+
+void fill_kernels(Isa isa) {
+  g_kernels = &kQuantizeRef;
 #if defined(FASTINFER_X86)
-  switch (active_isa()) {
-    case Isa::kAvx512Vnni:
-    case Isa::kAvx512:
-      return kQuantizeAvx512;
-    case Isa::kAvx2:
-      return kQuantizeAvx2;
-    case Isa::kScalar:
-      break;
+  if (isa.has(IsaFeature::kAvx512)) {
+    g_kernels = &kQuantizeAvx512;
+  } else if (isa.has(IsaFeature::kAvx2Fma)) {
+    g_kernels = &kQuantizeAvx2;
   }
+#else
+  (void)isa;
 #endif
-  return kQuantizeRef;
 }
+
+std::string describe_kernels() { return g_kernels->name; }
+
+FASTINFER_KERNEL_FAMILY("quantize_u8", fill_kernels, describe_kernels);
+
+}  // namespace
+
+const QuantizeKernels& quantize_kernels() { return *g_kernels; }
 
 const char* quantize_kernel_name() { return quantize_kernels().name; }
 

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "fastinfer/cpu_info.h"
+#include "ops/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace detail {
@@ -32,16 +32,8 @@ void softmax_row(float* row, int64_t n, const float* mask, int64_t mask_stride) 
   }
   // A fully masked row (all -inf): the reference gives NaN; keep it rather than inventing
   // a distribution.
-  float sum;
-#if FASTINFER_X86
-  if (active_isa() >= Isa::kAvx512 && std::isfinite(max)) {
-    sum = detail::softmax_exp_sum_avx512(row, n, max);
-  } else {
-    sum = detail::softmax_exp_sum_ref(row, n, max);
-  }
-#else
-  sum = detail::softmax_exp_sum_ref(row, n, max);
-#endif
+  const float sum = std::isfinite(max) ? float_math().exp_shift_sum(row, row, n, max)
+                                       : detail::softmax_exp_sum_ref(row, n, max);
   const float inv = 1.0f / sum;
   for (int64_t j = 0; j < n; ++j) row[j] *= inv;
 }

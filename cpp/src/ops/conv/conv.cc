@@ -140,11 +140,11 @@ class ConvKernel final : public plan::Kernel {
       return;
     }
 #if FASTINFER_X86
-    if (!small_idx.empty() && active_isa() >= Isa::kAvx512) {
+    if (!small_idx.empty() && active_isa().has(IsaFeature::kAvx512)) {
       run_images_per_panel(x, y, res);
       return;
     }
-    if (!direct_offs.empty() && active_isa() >= Isa::kAvx512) {
+    if (!direct_offs.empty() && active_isa().has(IsaFeature::kAvx512)) {
       run_direct(x, y, res);
       return;
     }

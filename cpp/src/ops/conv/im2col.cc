@@ -20,7 +20,7 @@ void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t 
                   float* panel) {
   const WindowAxis &h = g.h, &w = g.w;
 #if FASTINFER_X86
-  if (w.stride == 1 && active_isa() >= Isa::kAvx512) {
+  if (w.stride == 1 && active_isa().has(IsaFeature::kAvx512)) {
     detail::im2col_panel_s1_avx512(in, channels, g, q0, q1, panel);
     return;
   }

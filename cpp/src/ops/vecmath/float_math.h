@@ -1,7 +1,7 @@
 // Array math for the float32 unary ops and Softmax, one implementation per ISA: the scalar
 // reference (libm), AVX2 and AVX-512. Each is accurate to better than 1e-6 relative (a few
-// ulp; Relu and Sqrt exactly) and passes NaN through. The table is looked up at every call
-// from active_isa(), so tests can force each path in turn.
+// ulp; Relu and Sqrt exactly) and passes NaN through. The table is filled once for the active
+// path (kernels/config_registry.h).
 #pragma once
 
 #include <cstdint>
