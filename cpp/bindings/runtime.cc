@@ -100,18 +100,31 @@ void register_runtime(py::module_& m) {
       "_measure_peak",
       [](const std::string& kind, int64_t iterations) {
         if (iterations < 1) throw std::invalid_argument("iterations must be >= 1");
-        if (kind == "int8_vnni") {
-          if (!isa_supported(Isa::kAvx512Vnni))
-            throw std::invalid_argument("this CPU has no AVX-512 VNNI");
+        struct Kind {
+          const char* name;
+          Isa needs;
+          double (*loop)(int64_t);
+        };
+        static const Kind kinds[] = {
+            {"int8_vnni", Isa::kAvx512Vnni, &peak::int8_vnni_ops_per_second},
+            {"fp32_fma", Isa::kAvx512, &peak::fp32_fma_flops_per_second},
+            {"fp32_fma_ymm", Isa::kAvx2, &peak::fp32_fma_ymm_flops_per_second},
+            {"int8_maddubs", Isa::kAvx2, &peak::int8_maddubs_ops_per_second},
+            {"int8_avx_vnni", Isa::kAvx2Vnni, &peak::int8_avx_vnni_ops_per_second},
+        };
+        for (const Kind& k : kinds) {
+          if (kind != k.name) continue;
+          if (!isa_supported(k.needs)) {
+            throw std::invalid_argument(std::string("peak '") + k.name + "' needs the " +
+                                        isa_name(k.needs) + " path, which this CPU lacks");
+          }
           py::gil_scoped_release release;
-          return peak::int8_vnni_ops_per_second(iterations);
+          return k.loop(iterations);
         }
-        if (kind == "fp32_fma") {
-          if (!isa_supported(Isa::kAvx512)) throw std::invalid_argument("this CPU has no AVX-512");
-          py::gil_scoped_release release;
-          return peak::fp32_fma_flops_per_second(iterations);
-        }
-        throw std::invalid_argument("kind must be 'int8_vnni' or 'fp32_fma', got '" + kind + "'");
+        throw std::invalid_argument(
+            "kind must be one of int8_vnni, fp32_fma, fp32_fma_ymm, "
+            "int8_maddubs, int8_avx_vnni; got '" +
+            kind + "'");
       },
       py::arg("kind"), py::arg("iterations") = 20000000,
       "Single-thread arithmetic peak (ops/s) from a register-only throughput loop.");

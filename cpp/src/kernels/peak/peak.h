@@ -6,6 +6,10 @@
 #include <cstdint>
 
 namespace fastinfer::peak {
-double int8_vnni_ops_per_second(int64_t iterations);   // vpdpbusd zmm, 64 MACs each
-double fp32_fma_flops_per_second(int64_t iterations);  // vfmadd231ps zmm, 16 FMAs each
+double int8_vnni_ops_per_second(int64_t iterations);       // vpdpbusd zmm, 64 MACs each
+double fp32_fma_flops_per_second(int64_t iterations);      // vfmadd231ps zmm, 16 FMAs each
+double fp32_fma_ymm_flops_per_second(int64_t iterations);  // vfmadd231ps ymm, 8 FMAs each
+// vpmaddubsw + vpmaddwd + vpaddd ymm, 32 MACs per chain step (saturating: not exact).
+double int8_maddubs_ops_per_second(int64_t iterations);
+double int8_avx_vnni_ops_per_second(int64_t iterations);  // {vex} vpdpbusd ymm, 32 MACs each
 }  // namespace fastinfer::peak
