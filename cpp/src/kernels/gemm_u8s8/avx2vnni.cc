@@ -102,6 +102,6 @@ void tile_avx2vnni(const uint8_t* a, int64_t lda, int mr, const int8_t* panel, i
 }  // namespace
 
 const KernelSet kAvx2VnniKernels = {
-    "qu8s8-gemm-6x16c4-avxvnni", kMr, tile_avx2vnni, 0, epilogue_avx2, nullptr};
+    "qu8s8-gemm-6x16c4-avx2vnni", kMr, tile_avx2vnni, 0, epilogue_avx2, nullptr};
 
 }  // namespace fastinfer::int8
