@@ -18,9 +18,9 @@ constexpr int kMaxMr = 8;
 constexpr int64_t kMinMacsPerThread = int64_t{1} << 20;
 // Row tiles per task: enough to reuse a weight panel from L2 many times, few enough that
 // large problems still split into plenty of tasks. On the AVX2 path (4-row tiles) 4, 16 and
-// 32 gave the same speed within noise at 128x768x768 .. 512x4096x4096 on Zen 5 (1 MB L2);
-// a K = 4096 panel is 256 KB, so 16 tiles (64 rows, 256 KB of activations) also stay
-// within a Zen 3's 512 KB L2, which could not be measured here.
+// 32 gave the same speed within noise at 128x768x768 .. 512x4096x4096 on Zen 5 (1 MB L2).
+// What must stay in L2 is the panel (256 KB at K = 4096); each tile's activations are read
+// once. Whether a Zen 3's 512 KB L2 wants a K split could not be measured here.
 constexpr int64_t kMaxTilesPerTask = 16;
 
 // The table, filled once for the active path (kernels/config_registry.h).
