@@ -59,7 +59,7 @@ void tile_avx512(const uint8_t* a, int64_t lda, int mr, const int8_t* panel, int
 
 }  // namespace
 
-const KernelSet kAvx512Kernels = {"qu8s8-gemm-4x64c4-avx512bw-split", kMr, tile_avx512,
-                                  epilogue_avx512};
+const KernelSet kAvx512Kernels = {
+    "qu8s8-gemm-4x64c4-avx512bw-split", kMr, tile_avx512, 0, epilogue_avx512, nullptr};
 
 }  // namespace fastinfer::int8
