@@ -18,9 +18,13 @@ static inline Activation parse_activation(const std::string& name) {
   throw std::invalid_argument("activation must be None, 'relu' or 'gelu', got '" + name + "'");
 }
 
-// Exact GELU, as ONNX's Gelu (approximate="none") and torch.nn.GELU(): x * Phi(x).
+// Exact GELU, as ONNX's Gelu (approximate="none") and torch.nn.GELU(): x * Phi(x). The
+// scalar path's one definition, shared by the GEMM epilogues and the Gelu op so both give
+// the same bits: erfc(-t) rather than 1 + erf(t), which cancels in the negative tail, and
+// in double so that rounding x / sqrt2 to float does not cost ~t^2 ulp there.
 static inline float gelu_ref(float x) {
-  return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+  const double xd = x;
+  return static_cast<float>(0.5 * xd * std::erfc(-xd * 0.70710678118654752));
 }
 
 static inline float apply_activation_ref(Activation act, float x) {

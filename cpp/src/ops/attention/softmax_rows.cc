@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "ops/vecmath/float_math.h"
+#include "kernels/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace detail {
@@ -32,7 +32,7 @@ void softmax_row(float* row, int64_t n, const float* mask, int64_t mask_stride) 
   }
   // A fully masked row (all -inf): the reference gives NaN; keep it rather than inventing
   // a distribution.
-  const float sum = std::isfinite(max) ? float_math().exp_shift_sum(row, row, n, max)
+  const float sum = std::isfinite(max) ? vecmath::float_math().exp_shift_sum(row, row, n, max)
                                        : detail::softmax_exp_sum_ref(row, n, max);
   const float inv = 1.0f / sum;
   for (int64_t j = 0; j < n; ++j) row[j] *= inv;

@@ -7,7 +7,7 @@
 namespace fastinfer::ops {
 
 // row[j] = softmax_j(row[j] + mask[j * mask_stride]) over n entries; mask may be null.
-// exp and its sum come from the float-math table (ops/vecmath/float_math.h).
+// exp and its sum come from the float-math table (kernels/vecmath/float_math.h).
 void softmax_row(float* row, int64_t n, const float* mask, int64_t mask_stride);
 
 namespace detail {

@@ -1,5 +1,5 @@
 // float32 unary ops (Exp and Log on float64 too) and Not on bool. Exp, Erf, Sigmoid, Tanh,
-// Gelu (exact form), Relu and Sqrt go through the per-ISA array math (ops/vecmath, within
+// Gelu (exact form), Relu and Sqrt go through the per-ISA array math (kernels/vecmath, within
 // 1e-6 relative); Log, float64 Exp and the tanh Gelu use libm; Neg, Abs and Reciprocal are
 // plain loops the compiler vectorises.
 #include <cmath>
@@ -8,13 +8,16 @@
 #include <string>
 #include <type_traits>
 
+#include "kernels/vecmath/float_math.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 #include "ops/common/unary_kernel.h"
-#include "ops/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace {
+
+using vecmath::float_math;
+using vecmath::FloatMath;
 
 // An op computed by one of the FloatMath array functions, chosen per run from the
 // active ISA.

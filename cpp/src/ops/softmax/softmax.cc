@@ -10,13 +10,16 @@
 #include <limits>
 #include <memory>
 
+#include "kernels/vecmath/float_math.h"
 #include "ops/common/axis_split.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
-#include "ops/vecmath/float_math.h"
 
 namespace fastinfer::ops {
 namespace {
+
+using vecmath::float_math;
+using vecmath::FloatMath;
 
 template <bool kLog>
 class SoftmaxKernel final : public plan::Kernel {
@@ -48,8 +51,7 @@ class SoftmaxKernel final : public plan::Kernel {
  private:
   void contiguous_row(const FloatMath& math, const float* x, float* y) const {
     const int64_t n = n_;
-    float m = -std::numeric_limits<float>::infinity();
-    for (int64_t j = 0; j < n; ++j) m = std::max(m, x[j]);
+    float m = math.max(x, n);
     if (std::isinf(m) && m < 0) m = 0.0f;  // see row()
     const float sum = math.exp_shift_sum(x, y, n, m);
     if (kLog) {
@@ -58,8 +60,7 @@ class SoftmaxKernel final : public plan::Kernel {
       const float log_sum = std::log(sum);
       for (int64_t j = 0; j < n; ++j) y[j] = (x[j] - m) - log_sum;
     } else {
-      const float inv = 1.0f / sum;
-      for (int64_t j = 0; j < n; ++j) y[j] *= inv;
+      math.scale(y, n, 1.0f / sum);
     }
   }
 

@@ -3,9 +3,9 @@
 
 #include "fastinfer/cpu_info.h"
 #include "kernels/config_registry.h"
-#include "ops/vecmath/float_math.h"
+#include "kernels/vecmath/float_math.h"
 
-namespace fastinfer::ops {
+namespace fastinfer::vecmath {
 namespace {
 
 const FloatMath* g_math = &detail::kFloatMathRef;
@@ -31,4 +31,4 @@ FASTINFER_KERNEL_FAMILY("vecmath_f32", fill_math, describe_math);
 
 const FloatMath& float_math() { return *g_math; }
 
-}  // namespace fastinfer::ops
+}  // namespace fastinfer::vecmath
