@@ -330,12 +330,12 @@ void pad_phase(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64
   if (cached) {
     for (int64_t c = 0; c < chunks; ++c) any[c] = masks(c, &m0[c], &m1[c]);
   }
+  const float* plane_end = dst + hp * wp;
   for (int64_t r = 0; r < hp; ++r) {
     float* d = dst + r * wp;
     const int64_t iy = r * sh + row0;
     const bool inside = iy >= 0 && iy < in_h;
     const float* s = src + iy * in_w + col0;
-    const bool last_row = r + 1 == hp;
     for (int64_t c = 0; c < chunks; ++c) {
       __m256 v = zero;
       if (inside) {
@@ -350,12 +350,12 @@ void pad_phase(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64
           }
         }
       }
-      // The lanes past a row's end land on the next row, written after this one; only the
-      // plane's last row must not run past it.
-      if (c + 1 < chunks || !last_row) {
+      // The lanes past a row's end land on the next rows, written after this one; only a
+      // vector that would run past the plane is masked.
+      if (d + 8 * c + 8 <= plane_end) {
         _mm256_storeu_ps(d + 8 * c, v);
       } else {
-        store_n(d + 8 * c, v, tail);
+        store_n(d + 8 * c, v, c + 1 < chunks ? 8 : tail);
       }
     }
   }
@@ -381,7 +381,6 @@ void pad_phase_pair(const float* src, int64_t in_h, int64_t in_w, int64_t row0, 
     const int64_t iy = r * sh + row0;
     const bool inside = iy >= 0 && iy < in_h;
     const float* s = src + iy * in_w + col0;
-    const bool last_row = r + 1 == hp;
     for (int64_t c = 0; c < chunks; ++c) {
       __m256 e = zero, o = zero;
       if (inside) {
@@ -390,12 +389,14 @@ void pad_phase_pair(const float* src, int64_t in_h, int64_t in_w, int64_t row0, 
         e = even_lanes(lo, hi);
         o = odd_lanes(lo, hi);
       }
-      if (c + 1 < chunks || !last_row) {
+      // As in pad_phase: full stores unless they would run past the plane.
+      if (r * wp + 8 * c + 8 <= hp * wp) {
         _mm256_storeu_ps(d0 + 8 * c, e);
         _mm256_storeu_ps(d1 + 8 * c, o);
       } else {
-        store_n(d0 + 8 * c, e, tail);
-        store_n(d1 + 8 * c, o, tail);
+        const int64_t n = c + 1 < chunks ? 8 : tail;
+        store_n(d0 + 8 * c, e, n);
+        store_n(d1 + 8 * c, o, n);
       }
     }
   }
