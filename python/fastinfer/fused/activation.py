@@ -21,11 +21,14 @@ def gelu(x: np.ndarray, approximate: str) -> np.ndarray:
 
 
 def activate(y: np.ndarray, activation: str) -> np.ndarray:
-    """`y` through a fused op's ``activation`` attribute: "", "relu", "gelu", "gelu_tanh"."""
+    """`y` through a fused op's ``activation`` attribute: "", "relu", "relu6" (Clip(0, 6),
+    FusedConv only), "gelu", "gelu_tanh"."""
     if activation in ("", None):
         return y
     if activation == "relu":
         return np.maximum(y, 0).astype(y.dtype)
+    if activation == "relu6":
+        return np.clip(y, 0, 6).astype(y.dtype)  # NaN passes through, as in ONNX Clip
     if activation == "gelu":
         return gelu(y, "none")
     if activation == "gelu_tanh":

@@ -54,6 +54,9 @@ class Builder:
     def activation(self, x: str, activation: str, out: str) -> str:
         if activation == "relu":
             return self.op("Relu", [x], out)
+        if activation == "relu6":
+            lo, hi = self.const("zero", np.float32(0.0)), self.const("six", np.float32(6.0))
+            return self.op("Clip", [x, lo, hi], out)
         if activation in ("gelu", "gelu_tanh"):
             return self.gelu(x, "tanh" if activation == "gelu_tanh" else "none", out)
         if activation:

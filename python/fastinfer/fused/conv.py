@@ -1,4 +1,4 @@
-"""FusedConv: ONNX Conv, plus an optional residual input R, then ReLU or nothing."""
+"""FusedConv: ONNX Conv, plus an optional residual input R, then ReLU, ReLU6 or nothing."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from .schema import FusedSchema, ShapeOf
 
 class FusedConv(_OnnxConv):
     """ONNX Conv, plus an optional residual input R, then an activation (``activation``
-    "relu" or "")."""
+    "relu", "relu6" (Clip(0, 6), as MobileNetV2 exports it) or "")."""
 
     op_domain = FUSED_DOMAIN
 

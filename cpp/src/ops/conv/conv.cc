@@ -1,10 +1,15 @@
-// Conv / FusedConv (NCHW, 1-D or 2-D). Per image and group the patches are packed by
-// im2col_packed and multiplied by the group's weights in one f32::linear call whose rows
-// are output channels, so the result lands in NCHW directly; bias and activation follow
-// in a pass over the group's planes while they are in cache. One input channel per group
-// (depthwise) uses the direct kernel instead.
+// Conv / FusedConv (NCHW, 1-D or 2-D). The conv kernel table (kernels/conv/) decides
+// which routes a path has; this driver picks one per shape and splits it over threads:
+//   - one input channel per group (depthwise): the table's depthwise kernel;
+//   - output planes of at most 16 pixels: several images per GEMM panel (or, at batch 1,
+//     the patches as a dense grid for the direct kernel);
+//   - no dilation: the direct kernels on a padded, phase-split copy of the input;
+//   - else (and on paths without direct kernels): im2col panels into the fp32 panel GEMM.
+// Rows of a GEMM are output channels, so results land in NCHW directly; bias, residual
+// and the activation ride in the kernels' epilogues.
 #include <algorithm>
 #include <iterator>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -13,10 +18,10 @@
 #include <vector>
 
 #include "fastinfer/aligned_buffer.h"
-#include "fastinfer/cpu_info.h"
 #include "fastinfer/gemm_f32.h"
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/conv/kernels.h"
 #include "kernels/gemm_f32/kernels.h"
 #include "ops/conv/depthwise.h"
 #include "ops/conv/im2col.h"
@@ -108,7 +113,11 @@ class ConvKernel final : public plan::Kernel {
   // each time).
   std::shared_ptr<const ConvWeights> cw;
   std::vector<float> bias;  // empty: none
+  // The activation as a clamp (Relu: [0, inf), Relu6: [0, 6]); the GEMM path applies
+  // `act` (Relu when lo is 0) in its kernel and the upper bound after it.
   Activation act = Activation::kNone;
+  float lo = -std::numeric_limits<float>::infinity();
+  float hi = std::numeric_limits<float>::infinity();
   bool residual = false;  // FusedConv input 3: added before the activation
 
   void run(const void* const* inputs, void* const* outputs) const override {
@@ -119,36 +128,31 @@ class ConvKernel final : public plan::Kernel {
     const int64_t taps = g.h.kernel * g.w.kernel, k = cg * taps;
     const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
     if (cg == 1) {
-      parallel_for(
-          batch * out_c,
-          [&](int64_t t) {
-            const int64_t n = t / out_c, m = t % out_c;
-            float* out = y + t * out_plane;
-            depthwise_plane(x + (n * in_c + m / mg) * in_plane, cw->weights.data() + m * taps,
-                            bias.empty() ? 0.0f : bias[m], res ? Activation::kNone : act, g, out);
-            if (res) {
-              // The residual goes in before the activation, so it cannot ride in the plane
-              // kernel's epilogue.
-              const float* r = res + t * out_plane;
-              for (int64_t i = 0; i < out_plane; ++i) {
-                out[i] = apply_activation_ref(act, out[i] + r[i]);
-              }
-            }
-          },
-          static_cast<int>(
-              std::clamp<int64_t>(batch * out_c * out_plane * taps >> 15, 1, 1 << 20)));
+      DepthwiseProblem p;
+      p.x = x;
+      p.w = cw->weights.data();
+      p.bias = bias.empty() ? nullptr : bias.data();
+      p.res = res;
+      p.lo = lo;
+      p.hi = hi;
+      p.g = g;
+      p.batch = batch;
+      p.out_c = out_c;
+      p.mult = mg;
+      p.y = y;
+      run_depthwise(p);
       return;
     }
-#if FASTINFER_X86
-    if (!small_idx.empty() && active_isa().has(IsaFeature::kAvx512)) {
-      run_images_per_panel(x, y, res);
+    // direct_flat set: the path has the whole direct family (see kernels/conv/kernels.h).
+    const conv::ConvKernels& cfg = conv::conv_kernels();
+    if (cfg.direct_flat && !small_idx.empty()) {
+      run_images_per_panel(cfg, x, y, res);
       return;
     }
-    if (!direct_offs.empty() && active_isa().has(IsaFeature::kAvx512)) {
-      run_direct(x, y, res);
+    if (cfg.direct_flat && !direct_offs.empty()) {
+      run_direct(cfg, x, y, res);
       return;
     }
-#endif
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
     const float* w_rows = gemm.pack_x ? cw->tiled(gemm.mr) : cw->weights.data();
     // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
@@ -175,7 +179,7 @@ class ConvKernel final : public plan::Kernel {
           float* out = y + ng * mg * out_plane;
           const float* res_g = res ? res + ng * mg * out_plane : nullptr;
           const float* bias_g = bias.empty() ? nullptr : bias.data() + gi * mg;
-          float* panel = panel_scratch(k * f32::kPanelWidth);
+          float* panel = panel_scratch((k + 1) * f32::kPanelWidth);  // + the im2col slack
           const int64_t p_end = std::min(panels, (c + 1) * chunk);
           for (int64_t p = c * chunk; p < p_end; ++p) {
             const int64_t q0 = p * f32::kPanelWidth;
@@ -206,21 +210,31 @@ class ConvKernel final : public plan::Kernel {
               a.next_kc = 0;
               gemm.kernel(a);
             }
+            if (hi < std::numeric_limits<float>::infinity())
+              clamp_tile(mg, nc, out_plane, out + q0);
           }
         },
         threads);
   }
 
-#if FASTINFER_X86
+  // The upper bound of a clamp activation (Relu6) over a GEMM output tile, while in cache.
+  void clamp_tile(int64_t rows, int64_t nc, int64_t ldy, float* y) const {
+    for (int64_t m = 0; m < rows; ++m) {
+      float* yr = y + m * ldy;
+      for (int64_t j = 0; j < nc; ++j) yr[j] = yr[j] > hi ? hi : yr[j];  // keeps NaN
+    }
+  }
+
   // Why: with out_plane <= 16 (e.g. a 4x4 output) one image fills at most half of a
   // 32-column panel, so per-image panels (im2col or direct) spend half the multiply-adds
   // on padding columns. Here one panel holds 32 / out_plane whole images: each image's
   // patches are picked straight from the unpadded input into its column slice (no padded
   // or phase-split copy), the GEMM writes a tile, and the epilogue (bias, residual,
   // activation) scatters the tile to NCHW.
-  void run_images_per_panel(const float* x, float* y, const float* res) const {
+  void run_images_per_panel(const conv::ConvKernels& cfg, const float* x, float* y,
+                            const float* res) const {
     if (batch == 1) {
-      run_one_small_image(x, y, res);
+      run_one_small_image(cfg, x, y, res);
       return;
     }
     const f32::detail::PanelGemm gemm = f32::detail::active_panel_gemm();
@@ -242,8 +256,8 @@ class ConvKernel final : public plan::Kernel {
           float* panel = panel_scratch(k * f32::kPanelWidth + out_c * f32::kPanelWidth);
           float* tile = panel + k * f32::kPanelWidth;
           for (int64_t i = 0; i < imgs; ++i) {
-            detail::gather_small_avx512(x + (n0 + i) * in_c * in_plane, in_c, in_plane,
-                                        small_idx.data(), taps, out_plane, panel + i * out_plane);
+            cfg.gather_small(x + (n0 + i) * in_c * in_plane, in_c, in_plane, small_idx.data(), taps,
+                             out_plane, panel + i * out_plane);
           }
           const int64_t nc = imgs * out_plane;
           if (nc < f32::kPanelWidth) {
@@ -272,10 +286,10 @@ class ConvKernel final : public plan::Kernel {
             gemm.kernel(a);
           }
           for (int64_t i = 0; i < imgs; ++i) {
-            detail::epilogue_small_avx512(
-                tile + i * out_plane, out_c, out_plane, bias.empty() ? nullptr : bias.data(),
-                res ? res + (n0 + i) * out_c * out_plane : nullptr, act == Activation::kRelu,
-                y + (n0 + i) * out_c * out_plane);
+            cfg.epilogue_small(tile + i * out_plane, out_c, out_plane,
+                               bias.empty() ? nullptr : bias.data(),
+                               res ? res + (n0 + i) * out_c * out_plane : nullptr, lo, hi,
+                               y + (n0 + i) * out_c * out_plane);
           }
         },
         threads);
@@ -284,16 +298,16 @@ class ConvKernel final : public plan::Kernel {
   // 16 lanes, zero past out_plane) go to the direct kernel as a grid of out_h x out_w
   // with no padding columns: its 16-lane tiles then compute only the output pixels,
   // instead of 32 flat positions of the padded grid for at most 16 outputs.
-  void run_one_small_image(const float* x, float* y, const float* res) const {
+  void run_one_small_image(const conv::ConvKernels& cfg, const float* x, float* y,
+                           const float* res) const {
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
     const int64_t k = in_c * g.h.kernel * g.w.kernel;
     float* panel = panel_scratch(k * f32::kPanelWidth + 64);
-    detail::gather_small_avx512(x, in_c, in_plane, small_idx.data(), g.h.kernel * g.w.kernel, 16,
-                                panel);
-    detail::DirectConvArgs a;
+    cfg.gather_small(x, in_c, in_plane, small_idx.data(), g.h.kernel * g.w.kernel, 16, panel);
+    conv::DirectConvArgs a;
     a.xp = panel;
     a.offs = small_offs.data();
-    a.w_tiles = cw->tiled(12);
+    a.w_tiles = cw->tiled(cfg.direct_mr);
     a.m = out_c;
     a.k = k;
     a.wp = g.w.out;
@@ -304,14 +318,15 @@ class ConvKernel final : public plan::Kernel {
     a.q_end = out_plane;
     a.bias = bias.empty() ? nullptr : bias.data();
     a.res = res;
-    a.relu = act == Activation::kRelu;
+    a.lo = lo;
+    a.hi = hi;
     a.y = y;
-    detail::conv_direct_s1_avx512(a);
+    cfg.direct_flat(a);
   }
-#endif
 
-  // Direct path (set up by make_conv): per tap the offset into the padded, phase-split input, and
-  // the weights in tiles of 12 rows per group. Empty: not eligible.
+  // Direct path (set up by make_conv): per tap the offset into the padded, phase-split input
+  // (the weights are read in tiles of the table's direct_mr rows per group). Empty: not
+  // eligible.
   std::vector<int32_t> direct_offs;
   // Small-output path (run_images_per_panel; set up by make_conv): per tap 16 input-plane
   // indices of the output pixels, -1 for padding and past the plane. Empty: not eligible.
@@ -321,14 +336,13 @@ class ConvKernel final : public plan::Kernel {
  private:
   static constexpr int64_t kKc = 256;
 
-#if FASTINFER_X86
   // Why: for stride 1 every im2col row is a shifted copy of the input, and with few output
   // channels writing those rows cost as much as the GEMM on them. Padding the input once
   // (1/taps of the im2col traffic) lets the kernel read its B rows in place. A stride s
   // conv is a stride-1 conv on the s x s phases of the padded input (phase (py, px) holds
   // its pixels (s*i + py, s*j + px)), so those convs copy the input once, split by phase,
   // and run the same kernel instead of a strided scalar im2col per panel.
-  void run_direct(const float* x, float* y, const float* res) const {
+  void run_direct(const conv::ConvKernels& cfg, const float* x, float* y, const float* res) const {
     const int64_t cg = in_c / groups, mg = out_c / groups;
     const int64_t k = cg * g.h.kernel * g.w.kernel;
     const Phases ph = phases(g);
@@ -351,19 +365,20 @@ class ConvKernel final : public plan::Kernel {
                                               batch * groups * panels / (2 * runners)),
                             1, panels);
     const int64_t chunks = ceil_div(panels, chunk);
-    const int64_t w_group = ceil_div(mg, 12) * 12 * k;
+    const int64_t mr = cfg.direct_mr;
+    const int64_t w_group = ceil_div(mg, mr) * mr * k;
     // Why: with more than one thread, a separate padding pass was a second pool call per
     // conv and, below its thread bar, serial. The rows kernel reads only the padded rows of
     // its own output rows (plus the taps' halo), so each task pads just those into its
     // thread's buffer (same layout) and convolves from there; the halo is padded twice.
     const bool own_pad = rows && runners > 1;
-    const float* xp = own_pad ? nullptr : pad_input(x);
+    const float* xp = own_pad ? nullptr : pad_input(cfg, x);
     const int64_t halo = (g.h.kernel - 1) / g.h.stride;
     parallel_for(
         batch * groups * chunks,
         [&](int64_t t) {
           const int64_t ng = t / chunks, c = t % chunks, gi = ng % groups;
-          detail::DirectConvArgs a;
+          conv::DirectConvArgs a;
           a.q_begin = c * chunk * f32::kPanelWidth;
           a.q_end = std::min(flat, (c + 1) * chunk * f32::kPanelWidth);
           if (own_pad) {
@@ -372,14 +387,14 @@ class ConvKernel final : public plan::Kernel {
             float* buf = pad_scratch(batch * in_c * chan + 64);
             std::fill(buf + batch * in_c * chan, buf + batch * in_c * chan + 64, 0.0f);
             float* mine = buf + ng * cg * chan;
-            pad_rows(x + ng * cg * g.h.in * g.w.in, cg, a.q_begin / g.w.out,
+            pad_rows(cfg, x + ng * cg * g.h.in * g.w.in, cg, a.q_begin / g.w.out,
                      (a.q_end - 1) / g.w.out + halo + 1, mine);
             a.xp = mine;
           } else {
             a.xp = xp + ng * cg * chan;
           }
           a.offs = direct_offs.data();
-          a.w_tiles = cw->tiled(12) + gi * w_group;
+          a.w_tiles = cw->tiled(mr) + gi * w_group;
           a.m = mg;
           a.k = k;
           a.wp = wp;
@@ -388,20 +403,18 @@ class ConvKernel final : public plan::Kernel {
           a.out_plane = out_plane;
           a.bias = bias.empty() ? nullptr : bias.data() + gi * mg;
           a.res = res ? res + ng * mg * out_plane : nullptr;
-          a.relu = act == Activation::kRelu;
+          a.lo = lo;
+          a.hi = hi;
           a.y = y + ng * mg * out_plane;
-          if (rows) {
-            detail::conv_direct_rows_avx512(a);
-          } else {
-            detail::conv_direct_s1_avx512(a);
-          }
+          (rows ? cfg.direct_rows : cfg.direct_flat)(a);
         },
         threads);
   }
 
   // Rows [r_lo, r_hi) of every phase plane of `channels` input planes from src into xp
   // (laid out as pad_input does).
-  void pad_rows(const float* src, int64_t channels, int64_t r_lo, int64_t r_hi, float* xp) const {
+  void pad_rows(const conv::ConvKernels& cfg, const float* src, int64_t channels, int64_t r_lo,
+                int64_t r_hi, float* xp) const {
     const Phases ph = phases(g);
     const int64_t wp = ph.wp, pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
     const bool pair = g.w.stride == 2 && ph.count_w == 2 && wp <= 256;
@@ -411,13 +424,13 @@ class ConvKernel final : public plan::Kernel {
         float* dst = xp + c * chan + py * ph.count_w * pp + r_lo * wp;
         const int64_t row0 = py - g.h.pad_begin + r_lo * g.h.stride;
         if (pair) {
-          detail::pad_phase_pair_avx512(plane, g.h.in, g.w.in, row0, -g.w.pad_begin, g.h.stride,
-                                        r_hi - r_lo, wp, dst, dst + pp);
+          cfg.pad_phase_pair(plane, g.h.in, g.w.in, row0, -g.w.pad_begin, g.h.stride, r_hi - r_lo,
+                             wp, dst, dst + pp);
           continue;
         }
         for (int64_t px = 0; px < ph.count_w; ++px) {
-          detail::pad_phase_avx512(plane, g.h.in, g.w.in, row0, px - g.w.pad_begin, g.h.stride,
-                                   g.w.stride, r_hi - r_lo, wp, dst + px * pp);
+          cfg.pad_phase(plane, g.h.in, g.w.in, row0, px - g.w.pad_begin, g.h.stride, g.w.stride,
+                        r_hi - r_lo, wp, dst + px * pp);
         }
       }
     }
@@ -425,7 +438,7 @@ class ConvKernel final : public plan::Kernel {
 
   // The input zero-padded and split by phase: per image and channel count_h x count_w
   // (hp x wp) planes, followed by 64 zeros (the kernels read past the last plane).
-  const float* pad_input(const float* x) const {
+  const float* pad_input(const conv::ConvKernels& cfg, const float* x) const {
     const Phases ph = phases(g);
     const int64_t wp = ph.wp, pp = ph.hp * ph.wp;
     const int64_t planes = batch * in_c;
@@ -450,14 +463,13 @@ class ConvKernel final : public plan::Kernel {
               float* dst = xp + p * chan + py * ph.count_w * pp;
               if (pair) {
                 // Both column phases of this row phase from one pass over the source rows.
-                detail::pad_phase_pair_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
-                                              -g.w.pad_begin, g.h.stride, ph.hp, wp, dst, dst + pp);
+                cfg.pad_phase_pair(src, g.h.in, g.w.in, py - g.h.pad_begin, -g.w.pad_begin,
+                                   g.h.stride, ph.hp, wp, dst, dst + pp);
                 continue;
               }
               for (int64_t px = 0; px < ph.count_w; ++px) {
-                detail::pad_phase_avx512(src, g.h.in, g.w.in, py - g.h.pad_begin,
-                                         px - g.w.pad_begin, g.h.stride, g.w.stride, ph.hp, wp,
-                                         dst + px * pp);
+                cfg.pad_phase(src, g.h.in, g.w.in, py - g.h.pad_begin, px - g.w.pad_begin,
+                              g.h.stride, g.w.stride, ph.hp, wp, dst + px * pp);
               }
             }
           }
@@ -471,7 +483,6 @@ class ConvKernel final : public plan::Kernel {
     if (buf.size() < static_cast<size_t>(count)) buf = AlignedBuffer<float>(count);
     return buf.data();
   }
-#endif
 
   static int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -503,8 +514,7 @@ void setup_direct(ConvKernel* kern) {
   const Window2d& g = kern->g;
   const int64_t cg = kern->in_c / kern->groups;
   const bool ok = cg > 1 && g.h.stride >= 1 && g.w.stride >= 1 && g.h.dilation == 1 &&
-                  g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0 &&
-                  (kern->act == Activation::kNone || kern->act == Activation::kRelu);
+                  g.w.dilation == 1 && g.h.out > 0 && g.w.out > 0;
   if (!ok) return;
   const Phases ph = phases(g);
   const int64_t pp = ph.hp * ph.wp, chan = ph.count_h * ph.count_w * pp;
@@ -592,10 +602,14 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
   }
   if (spec.op == "FusedConv") {
     const std::string act = plan::attr_string(spec.attrs, "activation", "");
-    if (!act.empty() && act != "relu") {
-      fail(spec, "activation '" + act + "' is not supported (expected '' or 'relu')");
+    if (!act.empty() && act != "relu" && act != "relu6") {
+      fail(spec, "activation '" + act + "' is not supported (expected '', 'relu' or 'relu6')");
     }
-    kern->act = parse_activation(act);
+    if (!act.empty()) {
+      kern->act = Activation::kRelu;
+      kern->lo = 0.0f;
+      if (act == "relu6") kern->hi = 6.0f;
+    }
     if (has_input(spec, 3)) {
       if (spec.inputs[3].shape != out) {
         fail(spec, "residual " + shape_str(spec.inputs[3].shape) + " must have the output shape " +

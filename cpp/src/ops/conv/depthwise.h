@@ -1,25 +1,26 @@
-// Direct convolution for one input channel per group (depthwise, with an optional channel
-// multiplier): a GEMM with K = kh*kw would spend its time on edges, so each output plane
-// is accumulated row by row with the valid column range computed once per tap.
+// Depthwise convolution (one input channel per group, with an optional channel multiplier)
+// of a batch: a GEMM with K = kh*kw would spend its time on edges, so the conv table's
+// depthwise kernel (kernels/conv/) accumulates each output plane directly; this driver
+// splits the planes and their rows over threads.
 #pragma once
 
 #include <cstdint>
 
-#include "fastinfer/activation.h"
-#include "ops/conv/window_geometry.h"
+#include "kernels/conv/window.h"
 
 namespace fastinfer::ops {
 
-// in: (h.in x w.in) plane; weights: kh*kw taps; out: (h.out x w.out) plane, overwritten
-// with act(conv + bias).
-void depthwise_plane(const float* in, const float* weights, float bias, Activation act,
-                     const Window2d& g, float* out);
+struct DepthwiseProblem {
+  const float* x;     // batch x in_c planes (g.h.in x g.w.in)
+  const float* w;     // out_c x kh x kw
+  const float* bias;  // out_c, or null
+  const float* res;   // output-shaped residual added before the clamp, or null
+  float lo, hi;       // the activation as a clamp (see kernels/conv/kernels.h)
+  Window2d g;
+  int64_t batch, out_c, mult;  // mult: output channels per input channel
+  float* y;                    // batch x out_c planes (g.h.out x g.w.out)
+};
 
-namespace detail {
-#if FASTINFER_X86
-void depthwise_plane_avx2(const float* in, const float* weights, float bias, Activation act,
-                          const Window2d& g, float* out);
-#endif
-}  // namespace detail
+void run_depthwise(const DepthwiseProblem& p);
 
 }  // namespace fastinfer::ops

@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <cstring>
 
-#include "fastinfer/cpu_info.h"
-#include "fastinfer/thread_pool.h"
-#include "ops/linear/dynamic_pack.h"
+#include "fastinfer/gemm_f32.h"
+#include "kernels/conv/kernels.h"
 
 namespace fastinfer::ops {
 namespace {
@@ -19,12 +18,11 @@ int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
                   float* panel) {
   const WindowAxis &h = g.h, &w = g.w;
-#if FASTINFER_X86
-  if (w.stride == 1 && active_isa().has(IsaFeature::kAvx512)) {
-    detail::im2col_panel_s1_avx512(in, channels, g, q0, q1, panel);
+  static_assert(conv::kBlock == kPanelWidth, "conv kernels write GEMM panels");
+  if (const conv::Im2colFn s1 = conv::conv_kernels().im2col_s1; s1 && w.stride == 1) {
+    s1(in, channels, g, q0, q1, panel);
     return;
   }
-#endif
   const int64_t plane = h.in * w.in, cols = q1 - q0;
   const bool pointwise = h.kernel == 1 && w.kernel == 1 && h.stride == 1 && w.stride == 1 &&
                          h.pad_begin == 0 && w.pad_begin == 0 && h.out == h.in && w.out == w.in;
@@ -86,24 +84,6 @@ void im2col_panel(const float* in, int64_t channels, const Window2d& g, int64_t 
       }
     }
   }
-}
-
-void im2col_packed(const float* in, int64_t channels, const Window2d& g, f32::PackedWeights* out) {
-  const int64_t k = channels * g.h.kernel * g.w.kernel;
-  const int64_t pixels = g.h.out * g.w.out;
-  reserve_packed(out, k, pixels);
-  const int64_t panels = ceil_div(pixels, kPanelWidth);
-  float* data = out->data.data();
-  // A copy: one thread per ~64K floats, so small layers do not wake the pool.
-  const int threads = static_cast<int>(std::clamp<int64_t>(k * pixels >> 16, 1, 1 << 20));
-  parallel_for(
-      panels,
-      [&](int64_t p) {
-        const int64_t q0 = p * kPanelWidth;
-        im2col_panel(in, channels, g, q0, std::min(pixels, q0 + kPanelWidth),
-                     data + p * k * kPanelWidth);
-      },
-      threads);
 }
 
 }  // namespace fastinfer::ops

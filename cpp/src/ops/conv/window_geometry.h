@@ -8,16 +8,9 @@
 #include <vector>
 
 #include "fastinfer/plan.h"
+#include "kernels/conv/window.h"
 
 namespace fastinfer::ops {
-
-struct WindowAxis {
-  int64_t in = 0, kernel = 1, stride = 1, dilation = 1, pad_begin = 0, pad_end = 0, out = 0;
-};
-
-struct Window2d {
-  WindowAxis h, w;
-};
 
 // Reads kernel_shape (or `kernel` when the op takes it from the weights), strides, pads,
 // dilations, auto_pad and (pools) ceil_mode for `spatial` input dims (1 or 2), validating

@@ -1,18 +1,24 @@
-// im2col panel rows for stride-1 convolutions with AVX-512 masked loads: each (c, ky, kx)
-// row segment is one shifted slice of an input row, so a masked load (which does not
-// touch masked-off lanes, hence no read past the row) writes the zeros of the padding and
-// the copied values at once. Scalar loops here cost as much as the GEMM on the panel.
+// The AVX-512 conv kernels (16 lanes, 32 zmm registers, masks): direct conv tiles of
+// 12 rows x 32 pixels, the phase-split padding, im2col for stride 1, the small-output
+// gather and epilogue, and the depthwise loop (depthwise_simd.h).
 #include <immintrin.h>
 
 #include <algorithm>
+#include <cstdint>
 
-#include "ops/conv/im2col.h"
+#include "kernels/conv/depthwise_layout.h"
+#include "kernels/conv/kernels.h"
 
-namespace fastinfer::ops::detail {
+namespace fastinfer::conv {
+namespace {
 
-void im2col_panel_s1_avx512(const float* in, int64_t channels, const Window2d& g, int64_t q0,
-                            int64_t q1, float* panel) {
-  using f32::kPanelWidth;
+// im2col panel rows for stride-1 convolutions with masked loads: each (c, ky, kx) row
+// segment is one shifted slice of an input row, so a masked load (which does not touch
+// masked-off lanes, hence no read past the row) writes the zeros of the padding and the
+// copied values at once. Scalar loops here cost as much as the GEMM on the panel.
+void im2col_panel_s1(const float* in, int64_t channels, const Window2d& g, int64_t q0, int64_t q1,
+                     float* panel) {
+  constexpr int64_t kPanelWidth = kBlock;
   const WindowAxis &h = g.h, &w = g.w;
   const int64_t plane = h.in * w.in, cols = q1 - q0;
   struct Segment {
@@ -63,11 +69,6 @@ void im2col_panel_s1_avx512(const float* in, int64_t channels, const Window2d& g
   }
 }
 
-}  // namespace fastinfer::ops::detail
-
-namespace fastinfer::ops::detail {
-namespace {
-
 constexpr int kMr = 12;
 
 // Where one block of 32 flat positions goes: per 16-lane vector the lanes that are output
@@ -84,7 +85,7 @@ struct BlockOut {
   const float* res;   // plane of the tile's row 0, or null
   float* y;           // plane of the tile's row 0
   int64_t out_plane;
-  bool relu;
+  __m512 lo, hi;
 };
 
 // Rows [0, MR) of one weight tile against 16 * NV consecutive flat pixels starting at xq:
@@ -112,7 +113,6 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
     }
   }
-  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     const __m512 bias = _mm512_set1_ps(e.bias ? e.bias[r] : 0.0f);
@@ -125,8 +125,8 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
         val = _mm512_add_ps(
             val, _mm512_maskz_expand_ps(e.lanes[v], _mm512_maskz_loadu_ps(e.dense[v], e.res + o)));
       }
-      // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
-      if (e.relu) val = _mm512_max_ps(zero, val);
+      // max(lo, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
+      val = _mm512_min_ps(e.hi, _mm512_max_ps(e.lo, val));
       _mm512_mask_storeu_ps(e.y + o, e.dense[v], _mm512_maskz_compress_ps(e.lanes[v], val));
     }
   }
@@ -138,15 +138,14 @@ struct Tiles {
   static constexpr TileFn fns[] = {nullptr, &direct_tile<R, NV>...};
 };
 
-}  // namespace
-
-void conv_direct_s1_avx512(const DirectConvArgs& a) {
+void direct_flat(const DirectConvArgs& a) {
   using Table = Tiles<2, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   using HalfTable = Tiles<1, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   const int64_t flat_end = (a.out_h - 1) * a.wp + a.out_w;
   BlockOut e;
   e.out_plane = a.out_plane;
-  e.relu = a.relu;
+  e.lo = _mm512_set1_ps(a.lo);
+  e.hi = _mm512_set1_ps(a.hi);
   for (int64_t q = a.q_begin; q < a.q_end; q += 32) {
     // Output pixels among the flat positions [q, end): runs of output rows.
     const int64_t end = std::min(q + 32, flat_end);
@@ -182,8 +181,6 @@ void conv_direct_s1_avx512(const DirectConvArgs& a) {
   }
 }
 
-namespace {
-
 // Rows [0, MR) of one weight tile against 16 * NV output pixels that are whole 8-pixel runs
 // of output rows (out_w % 8 == 0): run h of the block starts at padded position base[h],
 // so tap kk reads base[h] + offs[kk]. SPLIT: each vector is two runs from different rows
@@ -191,7 +188,8 @@ namespace {
 // wasted and the epilogue stores rows as they are.
 template <int MR, int NV, bool SPLIT>
 void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* const* base, int64_t n,
-               const float* bias, const float* res, float* y, int64_t out_plane, bool relu) {
+               const float* bias, const float* res, float* y, int64_t out_plane, __m512 lo,
+               __m512 hi) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
@@ -217,7 +215,6 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
       for (int v = 0; v < NV; ++v) acc[r][v] = _mm512_fmadd_ps(wv, bv[v], acc[r][v]);
     }
   }
-  const __m512 zero = _mm512_setzero_ps();
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
     const __m512 b = _mm512_set1_ps(bias ? bias[r] : 0.0f);
@@ -229,28 +226,27 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
       const int64_t o = r * out_plane + 16 * v;
       __m512 val = _mm512_add_ps(acc[r][v], b);
       if (res) val = _mm512_add_ps(val, _mm512_maskz_loadu_ps(mask, res + o));
-      // max(0, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
-      if (relu) val = _mm512_max_ps(zero, val);
+      // max(lo, v) returns v when v is NaN, so NaN passes through as in the GEMM path.
+      val = _mm512_min_ps(hi, _mm512_max_ps(lo, val));
       _mm512_mask_storeu_ps(y + o, mask, val);
     }
   }
 }
 
 using RowsFn = void (*)(const float*, const int32_t*, int64_t, const float* const*, int64_t,
-                        const float*, const float*, float*, int64_t, bool);
+                        const float*, const float*, float*, int64_t, __m512, __m512);
 template <int NV, bool SPLIT, int... R>
 struct RowsTiles {
   static constexpr RowsFn fns[] = {nullptr, &rows_tile<R, NV, SPLIT>...};
 };
 
-}  // namespace
-
-void conv_direct_rows_avx512(const DirectConvArgs& a) {
+void direct_rows(const DirectConvArgs& a) {
   using T2 = RowsTiles<2, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   using T1 = RowsTiles<1, false, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   using S2 = RowsTiles<2, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   using S1 = RowsTiles<1, true, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12>;
   const bool split = a.out_w % 16 != 0;
+  const __m512 lo = _mm512_set1_ps(a.lo), hi = _mm512_set1_ps(a.hi);
   for (int64_t q = a.q_begin; q < a.q_end; q += 32) {
     const int64_t n = std::min<int64_t>(32, a.q_end - q);
     // Start of each 8-pixel run in the padded grid (vector v reads runs 2v and 2v + 1, or
@@ -266,7 +262,7 @@ void conv_direct_rows_avx512(const DirectConvArgs& a) {
       const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
       fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, base, n, a.bias ? a.bias + m0 : nullptr,
                 a.res ? a.res + m0 * a.out_plane + q : nullptr, a.y + m0 * a.out_plane + q,
-                a.out_plane, a.relu);
+                a.out_plane, lo, hi);
     }
   }
 }
@@ -274,8 +270,8 @@ void conv_direct_rows_avx512(const DirectConvArgs& a) {
 // Why vector code: rows here are 10 to 70 floats, where per-row fill/copy library calls
 // and the scalar stride-2 gather made this copy ~15% of the network's time. Masked loads
 // do not touch masked-off lanes, so lanes outside the input read nothing and come out 0.
-void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
-                      int64_t sh, int64_t sw, int64_t hp, int64_t wp, float* dst) {
+void pad_phase(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0, int64_t sh,
+               int64_t sw, int64_t hp, int64_t wp, float* dst) {
   auto ceil_div = [](int64_t a, int64_t b) { return (a + b - 1) / b; };
   // Columns j whose source column j * sw + col0 lies in [0, in_w).
   const int64_t j_lo = std::min(wp, col0 >= 0 ? int64_t{0} : ceil_div(-col0, sw));
@@ -363,8 +359,8 @@ void pad_phase_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0
   }
 }
 
-void pad_phase_pair_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
-                           int64_t sh, int64_t hp, int64_t wp, float* dst0, float* dst1) {
+void pad_phase_pair(const float* src, int64_t in_h, int64_t in_w, int64_t row0, int64_t col0,
+                    int64_t sh, int64_t hp, int64_t wp, float* dst0, float* dst1) {
   // Output column j of chunk c reads window lane 2j (phase 0) and 2j + 1 (phase 1) of the
   // 32 source columns from col0 + 32c; a lane is loaded iff its column is in the row.
   const int64_t chunks = (wp + 15) / 16;
@@ -402,8 +398,8 @@ void pad_phase_pair_avx512(const float* src, int64_t in_h, int64_t in_w, int64_t
   }
 }
 
-void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
-                         int64_t taps, int64_t out_plane, float* panel) {
+void gather_small(const float* x, int64_t channels, int64_t in_plane, const int32_t* idx,
+                  int64_t taps, int64_t out_plane, float* panel) {
   const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);
   const __m512i zero_i = _mm512_setzero_si512(), bit5 = _mm512_set1_epi32(32);
   if (in_plane <= 64) {
@@ -416,7 +412,7 @@ void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, con
         const int64_t n = std::clamp<int64_t>(in_plane - 16 * v, 0, 16);
         r[v] = _mm512_maskz_loadu_ps(static_cast<__mmask16>((1u << n) - 1), x + 16 * v);
       }
-      for (int64_t t = 0; t < taps; ++t, panel += f32::kPanelWidth) {
+      for (int64_t t = 0; t < taps; ++t, panel += kBlock) {
         const __m512i iv = _mm512_loadu_si512(idx + t * 16);
         // Padding lanes (index -1) come out 0; their all-ones index selects any lane.
         const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, zero_i);
@@ -431,7 +427,7 @@ void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, con
     return;
   }
   for (int64_t c = 0; c < channels; ++c, x += in_plane) {
-    for (int64_t t = 0; t < taps; ++t, panel += f32::kPanelWidth) {
+    for (int64_t t = 0; t < taps; ++t, panel += kBlock) {
       const __m512i iv = _mm512_loadu_si512(idx + t * 16);
       // Lanes of padding pixels (index -1) and past out_plane are not loaded: zero.
       const __mmask16 valid = _mm512_cmpge_epi32_mask(iv, zero_i);
@@ -441,18 +437,72 @@ void gather_small_avx512(const float* x, int64_t channels, int64_t in_plane, con
   }
 }
 
-void epilogue_small_avx512(const float* tile, int64_t m, int64_t out_plane, const float* bias,
-                           const float* res, bool relu, float* y) {
+void epilogue_small(const float* tile, int64_t m, int64_t out_plane, const float* bias,
+                    const float* res, float lo, float hi, float* y) {
   const __mmask16 cols = static_cast<__mmask16>((1u << out_plane) - 1);
-  for (int64_t r = 0; r < m; ++r, tile += f32::kPanelWidth, y += out_plane) {
+  for (int64_t r = 0; r < m; ++r, tile += kBlock, y += out_plane) {
     __m512 v = _mm512_maskz_loadu_ps(cols, tile);
     if (bias) v = _mm512_add_ps(v, _mm512_set1_ps(bias[r]));
     if (res) v = _mm512_add_ps(v, _mm512_maskz_loadu_ps(cols, res + r * out_plane));
-    // max(0, v), not max(v, 0): maxps returns its second operand when one is NaN, and
+    // max(lo, v), not max(v, lo): maxps returns its second operand when one is NaN, and
     // NaN must pass through a ReLU as in onnxruntime.
-    if (relu) v = _mm512_max_ps(_mm512_setzero_ps(), v);
+    v = _mm512_min_ps(_mm512_set1_ps(hi), _mm512_max_ps(_mm512_set1_ps(lo), v));
     _mm512_mask_storeu_ps(y, cols, v);
   }
 }
 
-}  // namespace fastinfer::ops::detail
+// Vector traits for depthwise_simd.h.
+struct V16 {
+  using R = __m512;
+  static constexpr int L = 16;
+  static constexpr bool kMasked = true;
+  static __mmask16 first(int n) { return static_cast<__mmask16>((1u << n) - 1); }
+  static R set1(float v) { return _mm512_set1_ps(v); }
+  static R loadu(const float* p) { return _mm512_loadu_ps(p); }
+  static R fmadd(R a, R b, R c) { return _mm512_fmadd_ps(a, b, c); }
+  static R add(R a, R b) { return _mm512_add_ps(a, b); }
+  // max(lo, v) and min(hi, v) return v when v is NaN: NaN passes through.
+  static R clamp(R v, R lo, R hi) { return _mm512_min_ps(hi, _mm512_max_ps(lo, v)); }
+  static R load(const float* p, int n) {
+    return n == L ? _mm512_loadu_ps(p) : _mm512_maskz_loadu_ps(first(n), p);
+  }
+  static void store(float* p, R v, int n) {
+    if (n == L) {
+      _mm512_storeu_ps(p, v);
+    } else {
+      _mm512_mask_storeu_ps(p, first(n), v);
+    }
+  }
+  // The register form: compress straight to memory is microcoded on Zen 4.
+  static R compress(R v, const DwFlatVector& d) {
+    return _mm512_maskz_compress_ps(static_cast<__mmask16>(d.mask), v);
+  }
+};
+
+}  // namespace
+}  // namespace fastinfer::conv
+
+#include "kernels/conv/depthwise_simd.h"
+
+namespace fastinfer::conv {
+namespace {
+
+void depthwise(const DepthwiseArgs& a) { depthwise_simd<V16>(a, &pad_phase, &pad_phase_pair); }
+
+}  // namespace
+
+const ConvKernels kConvAvx512 = {
+    "f32-conv-direct-12x32-avx512",
+    kMr,
+    &direct_flat,
+    &direct_rows,
+    &pad_phase,
+    &pad_phase_pair,
+    &gather_small,
+    &epilogue_small,
+    &im2col_panel_s1,
+    "f32-dwconv-8x16-avx512",
+    &depthwise,
+};
+
+}  // namespace fastinfer::conv
