@@ -96,3 +96,28 @@ def test_errors(shapes, out, match):
     inputs = [(np.zeros(s, np.float32), False) for s in shapes]
     with pytest.raises(ValueError, match="Attention 'node': " + match):
         run_node("Attention", inputs, [out], {"scale": 1.0})
+
+
+@pytest.mark.parametrize("nan_to_zero", [0, 1])
+def test_fully_masked_rows(isa, rng, nan_to_zero):
+    """A query row that sees no key: softmax over all -inf is NaN; with nan_to_zero (torch's
+    exported SDPA guard, Where(IsNaN(p), 0, p)) its probabilities, and so its output, are 0.
+    The other rows are unaffected either way."""
+    b, h, sq, sk, d = 2, 3, 9, 13, 16
+    q = rng.standard_normal((b, h, sq, d)).astype(np.float32)
+    kt = rng.standard_normal((b, h, d, sk)).astype(np.float32)
+    v = rng.standard_normal((b, h, sk, d)).astype(np.float32)
+    mask = np.zeros((b, 1, sq, sk), np.float32)
+    mask[1, 0, 4, :] = -np.inf
+    attrs = {"scale": 0.25, "nan_to_zero": nan_to_zero}
+    (got,) = run_node("Attention", [(q, False), (kt, False), (v, False), (mask, False)],
+                      [(b, h, sq, d)], attrs)  # fmt: skip
+    with np.errstate(invalid="ignore"):
+        want = reference(q, kt, v, 0.25, mask)
+    masked = np.zeros(got.shape, bool)
+    masked[1, :, 4] = True
+    np.testing.assert_allclose(got[~masked], want[~masked], rtol=RTOL, atol=ATOL)
+    if nan_to_zero:
+        assert np.all(got[masked] == 0)
+    else:
+        assert np.all(np.isnan(got[masked]))

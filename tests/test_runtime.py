@@ -143,10 +143,7 @@ def test_kernel_tables_follow_the_forced_path(isa):
 
 
 def test_kernel_choice_is_logged_at_debug_level():
-    code = (
-        "import logging; logging.basicConfig(level=logging.DEBUG);"
-        "import fastinfer"
-    )
+    code = "import logging; logging.basicConfig(level=logging.DEBUG);import fastinfer"
     out = run_python(code, FASTINFER_ISA="avx2" if "avx2" in _core.supported_isas() else "scalar")
     assert out.returncode == 0, out.stderr
     assert "fastinfer.kernels" in out.stderr and "gemm_f32=" in out.stderr, out.stderr

@@ -14,19 +14,26 @@ from .schema import FusedSchema, ShapeOf
 class Attention(OpRun):
     """``softmax(q @ k_t * scale + mask, axis=-1) @ v``; mask omitted means no mask.
 
+    ``nan_to_zero=1``: NaN probabilities become 0 before the product with v, as torch's
+    exported SDPA does (``Where(IsNaN(p), 0, p)``), so a row masked out entirely (all
+    ``-inf``) gives zeros instead of NaN.
+
     The evaluator fills in the defaults of the ONNX op of the same name (opset 23), whose
     attributes this op does not have: they are accepted and ignored.
     """
 
     op_domain = FUSED_DOMAIN
 
-    def _run(self, q, k_t, v, mask=None, scale=1.0, **_onnx_defaults):
+    def _run(self, q, k_t, v, mask=None, scale=1.0, nan_to_zero=0, **_onnx_defaults):
         s = np.matmul(q, k_t).astype(np.float64) * scale
         if mask is not None:
             s = s + mask
-        s = s - s.max(axis=-1, keepdims=True)
-        p = np.exp(s)
-        p /= p.sum(axis=-1, keepdims=True)
+        with np.errstate(invalid="ignore"):  # -inf - -inf in fully masked rows: NaN
+            s = s - s.max(axis=-1, keepdims=True)
+            p = np.exp(s)
+            p /= p.sum(axis=-1, keepdims=True)
+        if nan_to_zero:
+            p = np.where(np.isnan(p), 0.0, p)
         return (np.matmul(p, v.astype(np.float64)).astype(q.dtype),)
 
 
@@ -39,7 +46,10 @@ def expand(b: Builder, n: Node) -> None:
     )
     if mask:
         scores = b.op("Add", [scores, mask])
-    b.op("MatMul", [b.op("Softmax", [scores], axis=-1), v], n.outputs[0])
+    p = b.op("Softmax", [scores], axis=-1)
+    if n.attrs.get("nan_to_zero", 0):
+        p = b.op("Where", [b.op("IsNaN", [p]), b.const("zero", np.float32(0.0)), p])
+    b.op("MatMul", [p, v], n.outputs[0])
 
 
 def shape_rule(ctx):

@@ -33,6 +33,9 @@ class AttentionKernel final : public plan::Kernel {
   int64_t batch = 0, heads = 0, sq = 0, sk = 0, d = 0, dv = 0;
   float scale = 1.0f;
   bool has_mask = false;
+  // Probabilities that are NaN (a row masked out entirely) become 0, as torch's exported SDPA
+  // does with Where(IsNaN(p), 0, p).
+  bool nan_to_zero = false;
   int64_t mask_strides[4] = {0, 0, 0, 0};  // per (b, h, i, j), 0 where broadcast
 
   void run(const void* const* inputs, void* const* outputs) const override {
@@ -44,7 +47,8 @@ class AttentionKernel final : public plan::Kernel {
     const int64_t bh = batch * heads;
     if (bh == 0 || sq == 0 || dv == 0) return;
     if (sk == 0) {
-      std::fill(y, y + bh * sq * dv, std::nanf(""));  // softmax over nothing
+      // Softmax over nothing: NaN, or the guard's zeros.
+      std::fill(y, y + bh * sq * dv, nan_to_zero ? 0.0f : std::nanf(""));
       return;
     }
     // Enough tasks for every thread; each extra row block re-packs k_t and v, which costs
@@ -71,7 +75,12 @@ class AttentionKernel final : public plan::Kernel {
         const float* mrow =
             mask ? mask + b * mask_strides[0] + h * mask_strides[1] + (r0 + i) * mask_strides[2]
                  : nullptr;
-        softmax_row(sc + i * sk, sk, mrow, mask_strides[3]);
+        float* row = sc + i * sk;
+        softmax_row(row, sk, mrow, mask_strides[3]);
+        if (nan_to_zero) {
+          // Written as a select (x == x is false only for NaN) so it vectorises.
+          for (int64_t j = 0; j < sk; ++j) row[j] = row[j] == row[j] ? row[j] : 0.0f;
+        }
       }
       f32::linear(sc, nr, sk, s.v, nullptr, Activation::kNone, y + (pair * sq + r0) * dv);
     });
@@ -103,6 +112,7 @@ std::unique_ptr<plan::Kernel> make_attention(const plan::KernelSpec& spec) {
   require_output_shape(spec, 0, {qs[0], qs[1], qs[2], vs[3]});
   kern->scale = static_cast<float>(plan::attr_float(spec.attrs, "scale", 1.0));
   if (!std::isfinite(kern->scale)) fail(spec, "scale must be finite");
+  kern->nan_to_zero = plan::attr_int(spec.attrs, "nan_to_zero", 0) != 0;
   if (has_input(spec, 3)) {
     const auto& ms = spec.inputs[3].shape;
     const int64_t full[4] = {qs[0], qs[1], qs[2], ks[3]};
