@@ -4,6 +4,14 @@ latency at batch 1 and 8 (text at sequence 64, the zoo configs' position table),
 threads, and peak RSS.
 
     HF_HUB_OFFLINE=1 PYTHONPATH=python python bench/compare_zoo.py [threads ...] [--models a,b]
+        [--full] [--cache DIR]
+
+--cache DIR keeps the exports in DIR (made on first use) so a later run reuses them.
+
+--full times the full-size models of bench/zoo_full.py instead (BERT-base, GPT-2 small,
+ViT-B/16, ResNet-50, ConvNeXt-T, MobileNetV2, T5-small's encoder at 224 px / sequence 128,
+and MiniLM at sequence 128). FASTINFER_ISA=avx2 (say) forces fastinfer's kernel path in the
+timing children; onnxruntime always runs its own best path.
 
 As bench/compare_models.py: the parent exports (torch); children import no torch, call the
 two libraries in alternation and report medians; peak RSS comes from one process per
@@ -40,9 +48,17 @@ MODELS = [
 
 def feeds_for(name: str, batch: int):
     import zoo
+    import zoo_full
 
+    zoo_full.register()
     spec = zoo.ZOO[name]
+    if name in zoo_full.FULL or (FULL_SEQ and name == "all-MiniLM-L6-v2"):
+        return spec.feeds(batch, zoo_full.SEQ if spec.seqs else 0)
     return spec.feeds(batch, zoo.MAX_POS if spec.seqs else 0)
+
+
+# MiniLM runs at the full-size sequence under --full (set in the children through the env).
+FULL_SEQ = os.environ.get("FASTINFER_BENCH_FULL") == "1"
 
 
 def make_runner(lib: str, path: str, threads: int):
@@ -148,11 +164,26 @@ def main() -> int:
         i = args.index("--models")
         models = args[i + 1].split(",")
         del args[i : i + 2]
+    cache_dir = None
+    if "--cache" in args:
+        i = args.index("--cache")
+        cache_dir = args[i + 1]
+        del args[i : i + 2]
+    if "--full" in args:
+        args.remove("--full")
+        import zoo_full
+
+        if models is MODELS:
+            models = zoo_full.register()
+        os.environ["FASTINFER_BENCH_FULL"] = "1"
     threads = [int(a) for a in args] or [1, 2]
     import zoo
+    import zoo_full
+
+    zoo_full.register()
 
     with tempfile.TemporaryDirectory() as tmp:
-        cache = zoo.ExportCache(tmp)
+        cache = zoo.ExportCache(cache_dir or tmp)
         paths = {m: str(cache.path(m, "torchscript", 17)) for m in models}
         for t in threads:
             res = run_child("--time", json.dumps(paths), str(t))
