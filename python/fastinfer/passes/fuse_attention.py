@@ -5,10 +5,15 @@ Matched::
     s = MatMul(q, k_t)                      # q (B, H, S, D), k_t (B, H, D, S)
     s = Div(s, c) | Mul(s, c)               # optional, c a scalar constant
     s = Add(s, mask)                        # optional, either operand order
-    o = MatMul(Softmax(s, axis=-1), v)      # v (B, H, S, D)
+    p = Softmax(s, axis=-1)
+    p = Where(IsNaN(p), 0, p)               # optional (torch's exporter, for masked rows)
+    o = MatMul(p, v)                        # v (B, H, S, D)
 
--> ``Attention(q, k_t, v, mask or "")`` with attribute ``scale`` (1/c, c or 1.0). The K
-transpose (and the head reshapes) stay in the graph: the fused op reads K already transposed.
+-> ``Attention(q, k_t, v, mask or "")`` with attribute ``scale`` (1/c, c or 1.0), and
+``nan_probs_to_zero=1`` where the NaN guard was. The K transpose (and the head reshapes)
+stay in the graph: the fused op reads K already transposed. Scales applied to q and k_t
+before the product (torch's exporter multiplies each by sqrt(scale)) stay as they are: the
+fused op reads the scaled operands.
 """
 
 from __future__ import annotations
@@ -29,7 +34,24 @@ def _has_rank_4_or_unknown(graph: Graph, names: list[str]) -> bool:
     return all(rank(graph, n) in (None, 4) for n in names)
 
 
-def _match(idx: Index, qk: Node) -> tuple[list[Node], list[str], str, float] | None:
+def _nan_guard(idx: Index, p: str) -> tuple[list[Node], str] | None:
+    """``Where(IsNaN(p), 0, p)`` reading `p` (and nothing else reading it): its two nodes
+    and output."""
+    users = idx.users.get(p, [])
+    if len(users) != 2 or p in idx.graph_outputs:
+        return None
+    isnan = next((u for u in users if u.op_type == "IsNaN" and not u.domain), None)
+    where = next((u for u in users if u.op_type == "Where" and not u.domain), None)
+    if isnan is None or where is None or idx.sole_user(isnan.outputs[0]) is not where:
+        return None
+    if where.inputs[0] != isnan.outputs[0] or where.inputs[2] != p:
+        return None
+    if scalar(idx.graph, where.inputs[1]) != 0.0:
+        return None
+    return [isnan, where], where.outputs[0]
+
+
+def _match(idx: Index, qk: Node) -> tuple[list[Node], list[str], str, dict] | None:
     g = idx.graph
     q, k_t = qk.inputs
     nodes = [qk]
@@ -58,21 +80,29 @@ def _match(idx: Index, qk: Node) -> tuple[list[Node], list[str], str, float] | N
     if not _softmax_over_last_axis(g, user):
         return None
     nodes.append(user)
-    pv = idx.sole_user(user.outputs[0], "MatMul")
-    if pv is None or pv.inputs[0] != user.outputs[0]:
+    p = user.outputs[0]
+    attrs: dict = {"scale": float(scale)}
+    guard = _nan_guard(idx, p)
+    if guard is not None:
+        nodes += guard[0]
+        p = guard[1]
+        attrs["nan_probs_to_zero"] = 1
+    pv = idx.sole_user(p, "MatMul")
+    if pv is None or pv.inputs[0] != p:
         return None
     v = pv.inputs[1]
     nodes.append(pv)
     if not _has_rank_4_or_unknown(g, [q, k_t, v]):
         return None
-    return nodes, [q, k_t, v, mask], pv.outputs[0], scale
+    return nodes, [q, k_t, v, mask], pv.outputs[0], attrs
 
 
 def fuse_attention(graph: Graph) -> int:
     """Replaces scaled dot-product attention subgraphs by one ``Attention`` node.
 
     The scores may be scaled by a scalar constant (Div or Mul) and masked by an Add of any
-    value (constant or computed) before a Softmax over the last axis. Q, K^T and V must be
+    value (constant or computed) before a Softmax over the last axis, whose NaN
+    probabilities may be replaced by 0 (``Where(IsNaN(p), 0, p)``). Q, K^T and V must be
     4-D where their rank is known. Intermediates must have no other readers.
 
     Parameters
@@ -90,12 +120,12 @@ def fuse_attention(graph: Graph) -> int:
         found = first_match(graph, "MatMul", _match)
         if found is None:
             return count
-        nodes, inputs, out, scale = found
+        nodes, inputs, out, attrs = found
         fused = Node(
             "Attention",
             inputs,
             [out],
-            {"scale": float(scale)},
+            attrs,
             name=f"Attention/{nodes[0].name}",
             domain=FUSED_DOMAIN,
         )
