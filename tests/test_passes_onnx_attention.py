@@ -42,20 +42,23 @@ def feeds(mask: str | None, batch: int, seq: int):
 
 
 @pytest.mark.parametrize("mask", [None, "bool", "float"])
-@pytest.mark.parametrize("attrs", [{}, {"scale": 0.25}])
+@pytest.mark.parametrize("attrs", [{}, {"scale": 0.25}, {"is_causal": 1}])
 def test_onnx_attention_runs_natively_and_matches_onnxruntime(mask, attrs):
     proto = attention_model(mask, **attrs)
     model = fastinfer.load(proto, backend="native")
     assert model.graph.op_counts().get("Attention") == 1
-    assert all(n.domain == "ai.fastinfer" for n in model.graph.nodes if n.op_type == "Attention")
+    fused = [n for n in model.graph.nodes if n.op_type == "Attention"]
+    assert all(n.domain == "ai.fastinfer" for n in fused)
+    # is_causal becomes the fused op's flag: no mask is materialised for it.
+    assert fused[0].attrs.get("causal", 0) == attrs.get("is_causal", 0)
     sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
-    for batch, seq in [(1, 5), (3, 16)]:
+    for batch, seq in [(1, 5), (3, 16), (2, 37)]:
         f = feeds(mask, batch, seq)
         np.testing.assert_allclose(model(**f), sess.run(None, f)[0], rtol=1e-5, atol=1e-5)
 
 
-def test_causal_attention_stays_onnx_and_runs_partitioned():
-    proto = attention_model(None, is_causal=1)
+def test_softcap_attention_stays_onnx_and_runs_partitioned():
+    proto = attention_model(None, softcap=5.0)
     model = fastinfer.load(proto, backend="auto")
     assert model.backend == "partitioned"
     assert model.placement["attn"] == "onnxruntime"

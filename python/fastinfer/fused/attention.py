@@ -14,9 +14,10 @@ from .schema import FusedSchema, ShapeOf
 class Attention(OpRun):
     """``softmax(q @ k_t * scale + mask, axis=-1) @ v``; mask omitted means no mask.
 
-    ``nan_to_zero=1``: NaN probabilities become 0 before the product with v, as torch's
-    exported SDPA does (``Where(IsNaN(p), 0, p)``), so a row masked out entirely (all
-    ``-inf``) gives zeros instead of NaN.
+    ``causal=1`` hides key j from query i where j > i (the top-left triangle, ONNX's
+    ``is_causal`` without a cache); ``nan_probs_to_zero=1`` replaces NaN probabilities (a
+    row whose every key is masked with -inf) by 0, as torch's exporter writes
+    ``Where(IsNaN(p), 0, p)`` after the softmax.
 
     The evaluator fills in the defaults of the ONNX op of the same name (opset 23), whose
     attributes this op does not have: they are accepted and ignored.
@@ -24,15 +25,20 @@ class Attention(OpRun):
 
     op_domain = FUSED_DOMAIN
 
-    def _run(self, q, k_t, v, mask=None, scale=1.0, nan_to_zero=0, **_onnx_defaults):
+    def _run(
+        self, q, k_t, v, mask=None, scale=1.0, causal=0, nan_probs_to_zero=0, **_onnx_defaults
+    ):
         s = np.matmul(q, k_t).astype(np.float64) * scale
         if mask is not None:
             s = s + mask
-        with np.errstate(invalid="ignore"):  # -inf - -inf in fully masked rows: NaN
+        if causal:
+            rows, keys = s.shape[-2:]
+            s = np.where(np.arange(keys) <= np.arange(rows)[:, None], s, -np.inf)
+        with np.errstate(invalid="ignore"):
             s = s - s.max(axis=-1, keepdims=True)
             p = np.exp(s)
             p /= p.sum(axis=-1, keepdims=True)
-        if nan_to_zero:
+        if nan_probs_to_zero:
             p = np.where(np.isnan(p), 0.0, p)
         return (np.matmul(p, v.astype(np.float64)).astype(q.dtype),)
 
@@ -46,10 +52,29 @@ def expand(b: Builder, n: Node) -> None:
     )
     if mask:
         scores = b.op("Add", [scores, mask])
+    if n.attrs.get("causal", 0):
+        scores = _causal(b, scores)
     p = b.op("Softmax", [scores], axis=-1)
-    if n.attrs.get("nan_to_zero", 0):
+    if n.attrs.get("nan_probs_to_zero", 0):
         p = b.op("Where", [b.op("IsNaN", [p]), b.const("zero", np.float32(0.0)), p])
     b.op("MatMul", [p, v], n.outputs[0])
+
+
+def _causal(b: Builder, scores: str) -> str:
+    """Where(j <= i, scores, -inf) over the last two axes, from the scores' own shape."""
+    shape = b.op("Shape", [scores])
+    one = b.const("one", np.array([1], np.int64))
+
+    def positions(axis: int) -> str:
+        size = b.op("Gather", [shape, b.const(f"axis{axis}", np.array(axis, np.int64))])
+        return b.op(
+            "Range",
+            [b.const("start", np.array(0, np.int64)), size, b.const("step", np.array(1, np.int64))],
+        )
+
+    rows = b.op("Unsqueeze", [positions(-2), one])  # (Sq, 1)
+    visible = b.op("LessOrEqual", [positions(-1), rows])  # (Sq, Sk)
+    return b.op("Where", [visible, scores, b.const("minus_inf", np.float32(-np.inf))])
 
 
 def shape_rule(ctx):

@@ -2,7 +2,9 @@
 scaled_dot_product_attention) becomes fastinfer's fused Attention where they agree.
 
 Covered: 4-D Q, K, V (batch, heads, seq, head size) with as many K/V heads as Q heads, no
-past key/value, no causal flag, no softcap, only output Y used, and a float (additive) or
+past key/value, is_causal (without a cache ONNX's causal triangle is the top-left one,
+which the fused op's causal flag computes without a mask), no softcap, only output Y used,
+and a float (additive) or
 bool (True = attend) mask. A bool mask becomes an additive one with the lowest float32
 for masked positions, as onnxruntime fills them. K is transposed for the fused op, which
 takes K^T. Anything else stays ONNX's op, which the partitioned backend runs on onnxruntime.
@@ -25,8 +27,10 @@ def _convertible(graph: Graph, n: Node, used: set[str]) -> bool:
     if any(i for i in n.inputs[4:]) or any(o in used for o in n.outputs[1:] if o):
         return False
     a = n.attrs
-    if a.get("is_causal", 0) or a.get("softcap", 0.0) or a.get("qk_matmul_output_mode", 0):
+    if a.get("softcap", 0.0) or a.get("qk_matmul_output_mode", 0):
         return False
+    if a.get("left_window_size", -1) >= 0 or a.get("right_window_size", -1) >= 0:
+        return False  # sliding windows
     shapes = [graph.value(i).shape for i in n.inputs[:3]]
     if any(s is None or len(s) != 4 for s in shapes):
         return False
@@ -69,7 +73,7 @@ def onnx_attention(graph: Graph) -> int:
                 "Attention",
                 inputs,
                 [n.outputs[0]],
-                {"scale": float(scale)},
+                {"scale": float(scale), **({"causal": 1} if n.attrs.get("is_causal", 0) else {})},
                 name=f"Attention/{n.name}",
                 domain=FUSED_DOMAIN,
             )

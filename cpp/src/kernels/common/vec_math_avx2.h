@@ -24,18 +24,19 @@ static inline __m256 neg(__m256 x) {
 // (erfc's -z^2 split exactly into hi + lo; 0 for plain exp): b joins after the range
 // reduction, where it is not rounded against a. exp = 2^n p(r), r = a + b - n ln2 in
 // [-ln2/2, ln2/2], p the Cephes degree-6 fit (relative error ~1e-7).
-static inline __m256 exp(__m256 a, __m256 b) {
+template <bool kCorrection>
+static inline __m256 exp_impl(__m256 a, __m256 b) {
   // Below -104 the result is under the smallest denormal; above 88.8 it overflows.
   // Clamping keeps the integer conversion in range; NaN stays NaN.
   a = _mm256_max_ps(_mm256_set1_ps(-104.0f), a);
   a = _mm256_min_ps(_mm256_set1_ps(88.8f), a);
   // n from the full sum; a - n ln2 (ln2 in two parts) then loses only an ulp of |b|.
-  const __m256 n =
-      _mm256_round_ps(_mm256_mul_ps(_mm256_add_ps(a, b), _mm256_set1_ps(1.44269504088896341f)),
-                      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 n = _mm256_round_ps(
+      _mm256_mul_ps(kCorrection ? _mm256_add_ps(a, b) : a, _mm256_set1_ps(1.44269504088896341f)),
+      _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
   __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), a);
   r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  r = _mm256_add_ps(r, b);
+  if (kCorrection) r = _mm256_add_ps(r, b);
   __m256 p = _mm256_set1_ps(1.9875691500e-4f);
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
   p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
@@ -55,7 +56,11 @@ static inline __m256 exp(__m256 a, __m256 b) {
   return _mm256_mul_ps(_mm256_mul_ps(p, s1), s2);
 }
 
-static inline __m256 exp(__m256 x) { return exp(x, _mm256_setzero_ps()); }
+static inline __m256 exp(__m256 a, __m256 b) { return exp_impl<true>(a, b); }
+
+// exp(x): the same operations without the correction's two additions (a + 0 would
+// round -0 to +0 and change nothing else), which softmax and sigmoid use.
+static inline __m256 exp(__m256 x) { return exp_impl<false>(x, x); }
 
 // erf(x) as a rational function on [-4, 4] (the Eigen/XLA fit, x p(x^2) / q(x^2), a few
 // ulp); outside that range erf is +-1 in float32. x multiplies the quotient last, so a

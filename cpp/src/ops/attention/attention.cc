@@ -1,41 +1,28 @@
 // Attention (a fastinfer op from the graph passes): softmax(q @ k_t * scale + mask) @ v for
 // q (B, H, Sq, D), k_t (B, H, D, Sk), v (B, H, Sk, Dv), mask broadcastable to
-// (B, H, Sq, Sk). A task is one (b, h) and a block of query rows: it packs k_t (with the
-// scale folded in) and v, and keeps only its block's scores, so memory stays at
-// rows x Sk per thread instead of B x H x Sq x Sk.
+// (B, H, Sq, Sk). Attributes: scale; causal (key j visible to query i iff j <= i);
+// nan_probs_to_zero (a row of NaN probabilities, e.g. every key masked with -inf, gives 0
+// instead of NaN). A task is one (b, h) and a block of query rows, computed by the
+// attention kernel family (kernels/attention) with only a few rows of scores as scratch.
 #include <algorithm>
 #include <cmath>
 #include <memory>
-#include <vector>
+#include <string>
 
-#include "fastinfer/gemm_f32.h"
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
-#include "ops/attention/softmax_rows.h"
-#include "ops/linear/dynamic_pack.h"
+#include "kernels/attention/kernel.h"
 #include "ops/linear/spec_checks.h"
 
 namespace fastinfer::ops {
 namespace {
 
-struct Scratch {
-  f32::PackedWeights k, v;
-  std::vector<float> scores;
-};
-
-Scratch& thread_scratch() {
-  thread_local Scratch s;
-  return s;
-}
-
 class AttentionKernel final : public plan::Kernel {
  public:
   int64_t batch = 0, heads = 0, sq = 0, sk = 0, d = 0, dv = 0;
   float scale = 1.0f;
+  bool causal = false, nan_probs_to_zero = false;
   bool has_mask = false;
-  // Probabilities that are NaN (a row masked out entirely) become 0, as torch's exported SDPA
-  // does with Where(IsNaN(p), 0, p).
-  bool nan_to_zero = false;
   int64_t mask_strides[4] = {0, 0, 0, 0};  // per (b, h, i, j), 0 where broadcast
 
   void run(const void* const* inputs, void* const* outputs) const override {
@@ -46,43 +33,38 @@ class AttentionKernel final : public plan::Kernel {
     float* y = static_cast<float*>(outputs[0]);
     const int64_t bh = batch * heads;
     if (bh == 0 || sq == 0 || dv == 0) return;
-    if (sk == 0) {
-      // Softmax over nothing: NaN, or the guard's zeros.
-      std::fill(y, y + bh * sq * dv, nan_to_zero ? 0.0f : std::nanf(""));
+    if (sk == 0) {  // softmax over nothing
+      std::fill(y, y + bh * sq * dv, nan_probs_to_zero ? 0.0f : std::nanf(""));
       return;
     }
-    // Enough tasks for every thread; each extra row block re-packs k_t and v, which costs
-    // 1/rows of its GEMMs, so blocks stay at >= 32 rows.
-    const int64_t want = 2 * static_cast<int64_t>(num_threads());
-    const int64_t splits = std::clamp<int64_t>((want + bh - 1) / bh, 1, (sq + 31) / 32);
+    const attention::AttentionFn kernel = attention::attention_kernels().rows;
+    // Row blocks cost nothing to add (no packing per task): enough tasks that every thread
+    // gets several (causal blocks differ in cost), blocks of at least 16 rows.
+    const int64_t want = 4 * static_cast<int64_t>(num_threads());
+    const int64_t splits = std::clamp<int64_t>((want + bh - 1) / bh, 1, (sq + 15) / 16);
     const int64_t rows = (sq + splits - 1) / splits;
     const int64_t blocks = (sq + rows - 1) / rows;
     parallel_for(bh * blocks, [&](int64_t t) {
       const int64_t pair = t / blocks, r0 = (t % blocks) * rows;
-      const int64_t nr = std::min(rows, sq - r0);
       const int64_t b = pair / heads, h = pair % heads;
-      Scratch& s = thread_scratch();
-      pack_strided(kt + pair * d * sk, d, sk, sk, 1, scale, &s.k);
-      pack_strided(v + pair * sk * dv, sk, dv, dv, 1, 1.0f, &s.v);
-      s.scores.resize(static_cast<size_t>(nr * sk));
-      float* sc = s.scores.data();
-      if (d > 0) {
-        f32::linear(q + (pair * sq + r0) * d, nr, d, s.k, nullptr, Activation::kNone, sc);
-      } else {
-        std::fill(sc, sc + nr * sk, 0.0f);
-      }
-      for (int64_t i = 0; i < nr; ++i) {
-        const float* mrow =
-            mask ? mask + b * mask_strides[0] + h * mask_strides[1] + (r0 + i) * mask_strides[2]
-                 : nullptr;
-        float* row = sc + i * sk;
-        softmax_row(row, sk, mrow, mask_strides[3]);
-        if (nan_to_zero) {
-          // Written as a select (x == x is false only for NaN) so it vectorises.
-          for (int64_t j = 0; j < sk; ++j) row[j] = row[j] == row[j] ? row[j] : 0.0f;
-        }
-      }
-      f32::linear(sc, nr, sk, s.v, nullptr, Activation::kNone, y + (pair * sq + r0) * dv);
+      attention::AttentionArgs a;
+      a.q = q + (pair * sq + r0) * d;
+      a.kt = kt + pair * d * sk;
+      a.v = v + pair * sk * dv;
+      a.mask =
+          mask ? mask + b * mask_strides[0] + h * mask_strides[1] + r0 * mask_strides[2] : nullptr;
+      a.mask_row = mask_strides[2];
+      a.mask_col = mask_strides[3];
+      a.rows = std::min(rows, sq - r0);
+      a.sk = sk;
+      a.d = d;
+      a.dv = dv;
+      a.causal = causal;
+      a.first_row = r0;
+      a.nan_probs_to_zero = nan_probs_to_zero;
+      a.scale = scale;
+      a.y = y + (pair * sq + r0) * dv;
+      kernel(a);
     });
   }
 };
@@ -112,7 +94,8 @@ std::unique_ptr<plan::Kernel> make_attention(const plan::KernelSpec& spec) {
   require_output_shape(spec, 0, {qs[0], qs[1], qs[2], vs[3]});
   kern->scale = static_cast<float>(plan::attr_float(spec.attrs, "scale", 1.0));
   if (!std::isfinite(kern->scale)) fail(spec, "scale must be finite");
-  kern->nan_to_zero = plan::attr_int(spec.attrs, "nan_to_zero", 0) != 0;
+  kern->causal = plan::attr_int(spec.attrs, "causal", 0) != 0;
+  kern->nan_probs_to_zero = plan::attr_int(spec.attrs, "nan_probs_to_zero", 0) != 0;
   if (has_input(spec, 3)) {
     const auto& ms = spec.inputs[3].shape;
     const int64_t full[4] = {qs[0], qs[1], qs[2], ks[3]};
