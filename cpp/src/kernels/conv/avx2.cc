@@ -16,7 +16,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/conv/depthwise_layout.h"
 #include "kernels/conv/kernels.h"
 
 namespace fastinfer::conv {
@@ -458,9 +457,27 @@ struct V8 {
     return n == L ? _mm256_loadu_ps(p) : _mm256_maskload_ps(p, first_lanes(n));
   }
   static void store(float* p, R v, int n) { store_n(p, v, n); }
-  static R compress(R v, const DwFlatVector& d) {
-    const __m128i bytes = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(d.perm));
-    return _mm256_permutevar8x32_ps(v, _mm256_cvtepu8_epi32(bytes));
+  static R zero() { return _mm256_setzero_ps(); }
+  static R loada(const float* p) { return _mm256_load_ps(p); }
+  static void storea(float* p, R v) { _mm256_store_ps(p, v); }
+  // r[i][j] <- r[j][i]: unpack pairs, 4x4 blocks within 128-bit lanes, then lanes.
+  static void transpose(R (&r)[8]) {
+    R t[8];
+    for (int i = 0; i < 8; i += 2) {
+      t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 8; i += 4) {
+      r[i] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 1] = _mm256_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      r[i + 2] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 3] = _mm256_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x20);
+      t[i + 4] = _mm256_permute2f128_ps(r[i], r[i + 4], 0x31);
+    }
+    for (int i = 0; i < 8; ++i) r[i] = t[i];
   }
 };
 

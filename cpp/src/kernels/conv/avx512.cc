@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "kernels/conv/depthwise_layout.h"
 #include "kernels/conv/kernels.h"
 
 namespace fastinfer::conv {
@@ -473,9 +472,32 @@ struct V16 {
       _mm512_mask_storeu_ps(p, first(n), v);
     }
   }
-  // The register form: compress straight to memory is microcoded on Zen 4.
-  static R compress(R v, const DwFlatVector& d) {
-    return _mm512_maskz_compress_ps(static_cast<__mmask16>(d.mask), v);
+  static R zero() { return _mm512_setzero_ps(); }
+  static R loada(const float* p) { return _mm512_load_ps(p); }
+  static void storea(float* p, R v) { _mm512_store_ps(p, v); }
+  // r[i][j] <- r[j][i]: unpack pairs, then 4x4 blocks within 128-bit lanes, then lanes.
+  static void transpose(R (&r)[16]) {
+    R t[16];
+    for (int i = 0; i < 16; i += 2) {
+      t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+      t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4) {
+      r[i] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 1] = _mm512_shuffle_ps(t[i], t[i + 2], _MM_SHUFFLE(3, 2, 3, 2));
+      r[i + 2] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(1, 0, 1, 0));
+      r[i + 3] = _mm512_shuffle_ps(t[i + 1], t[i + 3], _MM_SHUFFLE(3, 2, 3, 2));
+    }
+    for (int i = 0; i < 4; ++i) {
+      t[i] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0x88);
+      t[i + 4] = _mm512_shuffle_f32x4(r[i], r[i + 4], 0xdd);
+      t[i + 8] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0x88);
+      t[i + 12] = _mm512_shuffle_f32x4(r[i + 8], r[i + 12], 0xdd);
+    }
+    for (int i = 0; i < 8; ++i) {
+      r[i] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0x88);
+      r[i + 8] = _mm512_shuffle_f32x4(t[i], t[i + 8], 0xdd);
+    }
   }
 };
 

@@ -93,7 +93,7 @@ struct DepthwiseArgs {
   int64_t mult, out_c;
   int64_t p0, p1, oy0, oy1;
   float* y;  // the batch's output planes (h.out x w.out each)
-  // 64-byte aligned, dw_layout(g, oy1 - oy0).bytes (depthwise_layout.h); the kernels own
+  // 64-byte aligned, dw_scratch_bytes(g, oy1 - oy0) (depthwise_layout.h); the kernels own
   // no memory, so that no container code is built with ISA flags.
   void* scratch;
 };

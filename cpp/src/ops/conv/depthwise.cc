@@ -30,20 +30,25 @@ void run_depthwise(const DepthwiseProblem& p) {
   // A thread per ~32K multiply-adds: below that the wake-up costs more than it saves.
   const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 15, 1, 1 << 20));
   const int64_t runners = std::min<int64_t>(threads, num_threads());
-  // Row blocks whose padded planes stay in L2 (~128 KiB) while their taps pass, and,
-  // with few planes, enough blocks to give every thread several tasks.
-  const int64_t per_row = std::max<int64_t>(1, conv::dw_layout(g, 2).pp - conv::dw_layout(g, 1).pp);
-  const int64_t rows_cap = std::max<int64_t>(1, (int64_t{1} << 15) / per_row);
+  // Row blocks whose scratch stays in L2 (~128 KiB) while their taps pass, and, with few
+  // planes, enough blocks to give every thread several tasks.
+  const int64_t per_row =
+      std::max<int64_t>(1, conv::dw_scratch_bytes(g, 2) - conv::dw_scratch_bytes(g, 1));
+  const int64_t rows_cap = std::max<int64_t>(1, (int64_t{1} << 17) / per_row);
   const int64_t target = runners > 1 ? 4 * runners : 1;
   int64_t row_blocks = std::clamp<int64_t>(ceil_div(target, planes), 1, g.h.out);
   row_blocks = std::max(row_blocks, ceil_div(g.h.out, rows_cap));
   const int64_t rows = ceil_div(g.h.out, row_blocks);
   row_blocks = ceil_div(g.h.out, rows);
-  // Several planes per task when they are small (a 7x7 plane is ~0.2 us of work).
-  const int64_t chunk = std::clamp<int64_t>(planes * row_blocks / target, 1, planes);
+  // Several planes per task when they are small (a 7x7 plane is ~0.2 us of work), in
+  // whole blocks of 16 (the channel blocks of narrow planes, see depthwise_simd.h).
+  const int64_t chunk = std::min(
+      planes,
+      ceil_div(std::clamp<int64_t>(planes * row_blocks / target, 1, planes), conv::kDwMaxLanes) *
+          conv::kDwMaxLanes);
   const int64_t chunks = ceil_div(planes, chunk);
   const conv::DepthwiseFn kernel = conv::conv_kernels().depthwise;
-  const int64_t bytes = conv::dw_layout(g, rows).bytes;
+  const int64_t bytes = conv::dw_scratch_bytes(g, rows);
   parallel_for(
       chunks * row_blocks,
       [&](int64_t t) {
