@@ -249,3 +249,39 @@ def test_all_isas_agree(rng):
         _core._force_isa(original)
     for y in results.values():
         assert_close(y, x, w)
+
+
+@pytest.mark.parametrize(("kc", "mc"), [(1, 1), (3, 7), (16, 12), (128, 144), (1000, 6)])
+def test_every_blocking(isa, rng, kc, mc):
+    """Many K and M blocks: every later K block adds to y (and prefetches it), tiles of 1..6
+    rows meet half and whole panels, and the next-slice prefetch runs past block ends."""
+    default = _core._f32_blocking()
+    _core._f32_set_blocking(kc, mc)
+    try:
+        assert _core._f32_blocking() == (kc, mc)
+        for m, k, n in [(1, 5, 3), (7, 33, 17), (13, 257, 65), (20, 100, 40), (45, 130, 100)]:
+            x, w = make(rng, (m,), k, n)
+            bias = rng.standard_normal(n).astype(np.float32)
+            y = linear(x, pack(w), bias=bias, activation="relu")
+            assert_close(y, x, w, bias, "relu")
+    finally:
+        _core._f32_set_blocking(*default)
+
+
+def test_blocking_resets_with_the_isa(rng):
+    original = _core.active_isa()
+    default = _core._f32_blocking()
+    try:
+        _core._f32_set_blocking(2, 3)
+        _core._force_isa(original)
+        assert _core._f32_blocking() == default
+    finally:
+        _core._force_isa(original)
+
+
+@pytest.mark.parametrize(("kc", "mc"), [(0, 144), (128, 0), (-1, -1)])
+def test_bad_blocking_raises_value_error(kc, mc):
+    default = _core._f32_blocking()
+    with pytest.raises(ValueError, match="kc and mc must be positive"):
+        _core._f32_set_blocking(kc, mc)
+    assert _core._f32_blocking() == default

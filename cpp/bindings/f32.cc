@@ -10,6 +10,7 @@
 #include "bindings/registry.h"
 #include "fastinfer/activation.h"
 #include "fastinfer/gemm_f32.h"
+#include "kernels/gemm_f32/kernels.h"
 
 namespace py = pybind11;
 
@@ -97,6 +98,18 @@ void register_f32(py::module_& m) {
   m.def("linear_f32", &linear_f32, py::arg("x"), py::arg("packed"), py::arg("bias") = py::none(),
         py::arg("activation") = py::none(),
         "act(x @ w + bias) for float32 x of shape (..., K); returns (..., N) float32.");
+  m.def(
+      "_f32_blocking",
+      [] {
+        const f32::detail::Blocking b = f32::detail::blocking();
+        return py::make_tuple(b.kc, b.mc);
+      },
+      "(kc, mc): the fp32 GEMM's K and M block sizes on the active ISA path.");
+  m.def(
+      "_f32_set_blocking", [](int64_t kc, int64_t mc) { f32::detail::set_blocking({kc, mc}); },
+      py::arg("kc"), py::arg("mc"),
+      "Override the fp32 GEMM's K and M block sizes until the next ISA change (tests and "
+      "benchmarks only).");
   m.def(
       "f32_kernel_name", [] { return std::string(f32::kernel_name()); },
       "Name of the fp32 GEMM kernel on the active ISA path.");

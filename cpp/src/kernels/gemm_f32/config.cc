@@ -1,6 +1,6 @@
 // fp32 GEMM driver: the per-ISA kernel table, cache blocking and the split over threads.
 //
-// Loop nest of one task (a block of <= kMc rows times a group of panels):
+// Loop nest of one task (a block of <= mc rows times a group of panels):
 //   for each K block (kc deep):        x block (rows x kc) stays in L2
 //     for each panel in the group:     B slice (kc x 32) stays in L1
 //       kernel: all row tiles of the block against that slice
@@ -23,15 +23,23 @@ struct GemmConfig {
   detail::PanelKernel kernel;
   int64_t mr;   // rows per register tile; row blocks are multiples of it
   bool pack_x;  // the kernel reads x packed in tiles of mr rows (see kernels.h)
+  detail::Blocking blocking;
 };
 
-constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1, false};
+constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1, false, {256, 144}};
 #if FASTINFER_X86
-constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, true};
+// kc = 128: the two 16-wide halves of a 128 x 32 slice (16 KiB) stay in a 32 KiB L1 (Zen 2/3,
+// most Intel client cores) beside the 3 KiB x tile; 256 fills such an L1 with B alone. On Zen
+// 5 (48 KiB) 128 measured 1-2% faster than 256 too. x packed: 1-3% faster at 128..512 rows,
+// most where K is a multiple of 1024 (the six rows of a row-major tile share L1 sets).
+constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, true, {128, 144}};
 // x stays row-major for AVX-512: on Zen 5 packing it (a scalar transpose of all of x, ~5%
 // of the time at 128x768x768 in perf) cost 2-3% at M=128..512 and bought nothing back, even for K a
 // multiple of 1024 where the 12 rows share L1 sets; onnxruntime's MLAS likewise reads x in place.
-constexpr GemmConfig kAvx512{"f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12, false};
+// Blocking: the kc x 32 B slice (32 KiB) stays in L1 (48 KiB on Zen 5) next to the x tile;
+// the mc x kc x block (144 KiB) stays in L2 while the group's panels pass.
+constexpr GemmConfig kAvx512{
+    "f32-gemm-12x32-avx512", &detail::panel_f32_avx512, 12, false, {256, 144}};
 #endif
 
 // The table, filled once for the active path (kernels/config_registry.h).
@@ -56,10 +64,6 @@ std::string describe_config() { return g_config.name; }
 
 FASTINFER_KERNEL_FAMILY("gemm_f32", fill_config, describe_config);
 
-// B slice of kKc x 32 floats = 32 KiB stays in L1 (48 KiB on Zen 5) next to the x tile.
-constexpr int64_t kKc = 256;
-// x block of kMc x kKc floats = 144 KiB stays in L2 while the group's panels pass.
-constexpr int64_t kMc = 144;
 constexpr int64_t kMaxGroup = 8;  // panels per task
 // Enough tasks per thread that a thread slowed by a neighbour does not hold up the call.
 constexpr int64_t kTasksPerThread = 4;
@@ -99,7 +103,17 @@ float* x_scratch(size_t count) {
 namespace detail {
 PanelGemm active_panel_gemm() {
   const GemmConfig& cfg = g_config;
-  return {cfg.kernel, cfg.mr, cfg.pack_x};
+  return {cfg.kernel, cfg.mr, cfg.pack_x, cfg.blocking.kc};
+}
+
+Blocking blocking() { return g_config.blocking; }
+
+void set_blocking(Blocking b) {
+  if (b.kc <= 0 || b.mc <= 0) {
+    throw std::invalid_argument("blocking: kc and mc must be positive, got kc=" +
+                                std::to_string(b.kc) + ", mc=" + std::to_string(b.mc));
+  }
+  g_config.blocking = b;
 }
 }  // namespace detail
 
@@ -117,10 +131,10 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
   const int64_t panels = w.panels();
 
   // A few rows of x are reused too little for K blocking to pay; otherwise split K into
-  // equal blocks of at most kKc.
-  const int64_t k_blocks = m <= cfg.mr ? 1 : ceil_div(k, kKc);
+  // equal blocks of at most kc.
+  const int64_t k_blocks = m <= cfg.mr ? 1 : ceil_div(k, cfg.blocking.kc);
   const int64_t kc = ceil_div(k, k_blocks);
-  const int64_t m_blocks = ceil_div(m, kMc);
+  const int64_t m_blocks = ceil_div(m, cfg.blocking.mc);
   const int64_t mc = ceil_div(ceil_div(m, m_blocks), cfg.mr) * cfg.mr;
 
   const bool serial = m * n * k < kSerialMacs;

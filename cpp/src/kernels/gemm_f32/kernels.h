@@ -45,14 +45,32 @@ void panel_f32_avx2(const PanelArgs& a);
 void panel_f32_avx512(const PanelArgs& a);
 #endif
 
+// Cache blocking of one ISA path. kc: K rows per block, so that the kc x kPanelWidth B
+// slice stays in L1 while the row tiles pass; mc: rows per block, so that the mc x kc x
+// block stays in L2 while a group of panels passes. f32::linear splits K into equal
+// blocks of at most kc (rounded) and M into blocks of at most mc (a multiple of mr).
+struct Blocking {
+  int64_t kc;
+  int64_t mc;
+};
+
 // The panel kernel f32::linear uses on the active ISA path, for ops that drive it panel by
 // panel themselves (Conv fuses im2col and its epilogue around each panel). pack_x: the
 // kernel reads x in tiles of mr rows (x_packed layout above); otherwise x is row-major.
+// kc: the path's K block (Blocking::kc).
 struct PanelGemm {
   PanelKernel kernel;
   int64_t mr;
   bool pack_x;
+  int64_t kc;
 };
 PanelGemm active_panel_gemm();
+
+// The active path's blocking, and an override of it for tests and benchmarks (sweeping
+// block sizes, or forcing many K blocks on small shapes). The override lasts until the
+// next set_active_isa refills the table. Not thread-safe against concurrent linear calls.
+// Throws std::invalid_argument unless kc and mc are positive.
+Blocking blocking();
+void set_blocking(Blocking b);
 
 }  // namespace fastinfer::f32::detail

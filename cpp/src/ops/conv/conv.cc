@@ -158,8 +158,9 @@ class ConvKernel final : public plan::Kernel {
     // Floats from one group's weights to the next in w_rows (tiles padded to mr rows).
     const int64_t w_group = gemm.pack_x ? ceil_div(mg, gemm.mr) * gemm.mr * k : mg * k;
     const int64_t panels = ceil_div(out_plane, f32::kPanelWidth);
-    // K blocks of at most kKc rows keep the panel slice in L1 while the row tiles pass.
-    const int64_t k_blocks = ceil_div(k, kKc), kc = ceil_div(k, k_blocks);
+    // K blocks of at most the path's kc rows keep the panel slice in L1 while the row tiles
+    // pass (the same blocking as f32::linear).
+    const int64_t k_blocks = ceil_div(k, gemm.kc), kc = ceil_div(k, k_blocks);
     const int64_t macs = batch * out_c * k * out_plane;
     // Below ~256K multiply-adds per thread waking the pool costs more than it gains.
     const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
@@ -244,7 +245,7 @@ class ConvKernel final : public plan::Kernel {
     const int64_t per = f32::kPanelWidth / out_plane;  // images per panel
     const int64_t panels = ceil_div(batch, per);
     const int64_t taps = g.h.kernel * g.w.kernel;
-    const int64_t k_blocks = ceil_div(k, kKc), kc = ceil_div(k, k_blocks);
+    const int64_t k_blocks = ceil_div(k, gemm.kc), kc = ceil_div(k, k_blocks);
     const int64_t macs = batch * out_c * k * out_plane;
     // Higher than the GEMM path's bar: a panel here is a whole-layer slice already, and
     // at batch 2..8 a second thread's wake-up costs about as much as the panel.
@@ -334,8 +335,6 @@ class ConvKernel final : public plan::Kernel {
   std::vector<int32_t> small_offs;  // batch 1: row kk of the patches at kk * kPanelWidth
 
  private:
-  static constexpr int64_t kKc = 256;
-
   // Why: for stride 1 every im2col row is a shifted copy of the input, and with few output
   // channels writing those rows cost as much as the GEMM on them. Padding the input once
   // (1/taps of the im2col traffic) lets the kernel read its B rows in place. A stride s
