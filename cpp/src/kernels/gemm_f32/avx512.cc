@@ -32,6 +32,16 @@ template <int MR, bool kPacked>
 static inline void tile(const PanelArgs& a, const float* x, float* y, __mmask16 mask0,
                         __mmask16 mask1, const float* pf, int64_t pf_rows) {
   constexpr int S = MR == 1 ? 4 : (MR <= 3 ? 2 : 1);
+  // A later K block adds to y, out in L2 by now: fetch the tile's rows before the k loop, so
+  // the loads after it do not stall (as in the AVX2 kernel).
+  if (a.accumulate) {
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      const char* yr = reinterpret_cast<const char*>(y + r * a.ldy);
+      _mm_prefetch(yr, _MM_HINT_T0);
+      _mm_prefetch(yr + 31 * sizeof(float), _MM_HINT_T0);
+    }
+  }
   __m512 acc[S][MR][2];
 #pragma GCC unroll 16
   for (int s = 0; s < S; ++s) {
