@@ -13,11 +13,23 @@ def gelu(x: np.ndarray) -> np.ndarray:
     return 0.5 * x * (1.0 + _erf(x / math.sqrt(2.0)))
 
 
+def gelu_tanh(x: np.ndarray) -> np.ndarray:
+    """The tanh approximation of ONNX Gelu(approximate="tanh"), 0.5 x (1 + tanh(u)) with
+    u = sqrt(2/pi) (x + 0.044715 x^3), in float64 as x / (1 + exp(-2u)): the same function,
+    without the cancellation of 1 + tanh(u) that zeroes the negative tail even in float64."""
+    x = np.asarray(x, np.float64)
+    two_u = 2.0 * math.sqrt(2.0 / math.pi) * (x + 0.044715 * x**3)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return x / (1.0 + np.exp(-two_u))
+
+
 def activate(y: np.ndarray, activation: str | None) -> np.ndarray:
     if activation == "relu":
         return np.maximum(y, 0.0)
     if activation == "gelu":
         return gelu(y)
+    if activation == "gelu_tanh":
+        return gelu_tanh(y)
     return y
 
 

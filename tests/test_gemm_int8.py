@@ -91,7 +91,7 @@ def test_pack_int8_quantizes_symmetrically(isa, rng, per_channel):
     assert np.abs(wq).max() <= 127
 
 
-@pytest.mark.parametrize("activation", [None, "relu", "gelu"])
+@pytest.mark.parametrize("activation", [None, "relu", "gelu", "gelu_tanh"])
 @pytest.mark.parametrize("m,k,n", [(1, 64, 64), (5, 33, 17), (19, 300, 130)])
 def test_gemm_u8s8_dequant(isa, rng, activation, m, k, n):
     a, w = random_case(rng, m, k, n)
@@ -160,7 +160,7 @@ def test_quantize_u8_per_tensor_and_special_rows(isa, rng):
     assert zr[2] == 0
 
 
-@pytest.mark.parametrize("activation", [None, "relu", "gelu"])
+@pytest.mark.parametrize("activation", [None, "relu", "gelu", "gelu_tanh"])
 @pytest.mark.parametrize("m,k,n", [(1, 768, 768), (4, 100, 33), (32, 256, 200)])
 def test_linear_int8_matches_quantized_reference(isa, rng, activation, m, k, n):
     x = rng.standard_normal((m, k)).astype(np.float32)

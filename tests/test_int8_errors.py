@@ -67,9 +67,11 @@ def test_bad_parameters(packed):
         kernels.gemm_u8s8_dequant(a, packed, 1.0, np.array([0, -1], np.int32))
     with pytest.raises(ValueError, match="out_scale must be a positive finite float"):
         kernels.gemm_u8s8_requant(a, packed, 1.0, 0, float("nan"), 0)
-    with pytest.raises(ValueError, match="activation must be None, 'relu' or 'gelu', got 'tanh'"):
+    with pytest.raises(
+        ValueError, match="activation must be None, 'relu', 'gelu' or 'gelu_tanh', got 'tanh'"
+    ):
         kernels.linear_int8(np.zeros((2, 16), np.float32), packed, activation="tanh")
-    with pytest.raises(TypeError, match="activation must be None, 'relu' or 'gelu'"):
+    with pytest.raises(TypeError, match="activation must be None, 'relu', 'gelu' or 'gelu_tanh'"):
         kernels.linear_int8(np.zeros((2, 16), np.float32), packed, activation=1)
     with pytest.raises(TypeError, match="packed_w must be PackedInt8Weights"):
         kernels.linear_int8(np.zeros((2, 16), np.float32), np.ones((16, 8), np.float32))

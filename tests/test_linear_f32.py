@@ -10,6 +10,7 @@ import pytest
 
 from fastinfer import _core
 from fastinfer.kernels import PackedF32Weights, linear, pack
+from int8_reference import gelu_tanh
 
 _erf = np.vectorize(math.erf, otypes=[np.float64])
 
@@ -23,6 +24,8 @@ def reference(x, w, bias=None, activation=None):
         y = np.maximum(y, 0.0)
     elif activation == "gelu":
         y = 0.5 * y * (1.0 + _erf(y / math.sqrt(2.0)))
+    elif activation == "gelu_tanh":
+        y = gelu_tanh(y)
     return y
 
 
@@ -83,7 +86,7 @@ def test_random_shapes(isa, rng):
         assert_close(linear(x, pack(w)), x, w)
 
 
-@pytest.mark.parametrize("activation", [None, "relu", "gelu"])
+@pytest.mark.parametrize("activation", [None, "relu", "gelu", "gelu_tanh"])
 @pytest.mark.parametrize(("m", "k", "n"), [(1, 1, 1), (13, 3, 33), (30, 300, 45), (64, 520, 96)])
 def test_bias_and_activation(isa, rng, activation, m, k, n):
     x, w = make(rng, (m,), k, n)
@@ -102,12 +105,13 @@ def test_activation_without_bias(isa, rng):
     assert_close(linear(x, pack(w), activation="relu"), x, w, None, "relu")
 
 
-def test_gelu_tails(isa):
-    # erf saturates: large |v| gives v (positive) or 0 (negative) exactly enough.
+@pytest.mark.parametrize("activation", ["gelu", "gelu_tanh"])
+def test_gelu_tails(isa, activation):
+    # Both forms saturate: large |v| gives v (positive) or 0 (negative) exactly enough.
     v = np.array([-30.0, -6.0, -3.0, -0.5, 0.0, 0.5, 3.0, 6.0, 30.0], np.float32)
     w = np.eye(v.size, dtype=np.float32)
-    y = linear(v[None, :], pack(w), activation="gelu")
-    np.testing.assert_allclose(y[0], reference(v[None, :], w, None, "gelu")[0], atol=1e-6)
+    y = linear(v[None, :], pack(w), activation=activation)
+    np.testing.assert_allclose(y[0], reference(v[None, :], w, None, activation)[0], atol=1e-6)
 
 
 def test_large_k(isa, rng):

@@ -14,6 +14,7 @@ from onnx import helper, numpy_helper
 
 import fastinfer
 from fastinfer import _core
+from int8_reference import gelu_tanh
 from nn_helpers import run_node
 
 verf = np.vectorize(math.erf, otypes=[np.float64])
@@ -31,7 +32,29 @@ REFERENCES = {
     "Tanh": np.tanh,
     "Sigmoid": sigmoid,
     "Gelu": lambda x: 0.5 * x * verfc(-x / math.sqrt(2.0)),
+    "Gelu(tanh)": gelu_tanh,
 }
+
+
+def run_op(op: str, x: np.ndarray) -> np.ndarray:
+    """One of the REFERENCES' ops on x, as a one-step plan."""
+    if op == "Gelu(tanh)":
+        return run_node("Gelu", [(x, False)], [x.shape], {"approximate": "tanh"})[0]
+    return run_node(op, [(x, False)], [x.shape])[0]
+
+
+def tail_ulps(op: str, x: np.ndarray) -> np.ndarray:
+    """Extra ulps allowed per element: the vector tanh GELU computes a = |2u|, its exp's
+    argument, in float32, whose rounding costs up to ~2a ulp where x < 0 (measured: within
+    2.2a, a = 17 at x = -5); 0 elsewhere."""
+    if op != "Gelu(tanh)":
+        return np.zeros(x.shape)
+    x64 = x.astype(np.float64)
+    with np.errstate(all="ignore"):
+        a = 2.0 * math.sqrt(2.0 / math.pi) * np.abs(x64) * (1.0 + 0.044715 * x64 * x64)
+    return np.where(x < 0, np.nan_to_num(a, posinf=0.0), 0.0) * 2.5
+
+
 # Largest error in units of the float32 result's last place (denormal results: of the
 # smallest denormal), measured: libm within 2.3 ulp, the vector paths within 6.8 (erf's
 # rational fit near |x| = 4 and the erfc fit in GELU's tail dominate).
@@ -70,11 +93,12 @@ def test_accuracy_against_float64(op, isa):
     with np.errstate(all="ignore"):
         want = REFERENCES[op](x.astype(np.float64))
         w32 = want.astype(np.float32)
-    (got,) = run_node(op, [(x, False)], [x.shape])
-    err = ulp_errors(got, want)
-    worst = int(np.argmax(err))
-    limit = MAX_ULP.get(isa, VECTOR_MAX_ULP)
-    assert err[worst] <= limit, f"{op} at x={x[worst]!r}: {err[worst]:.2f} ulp"
+    got = run_op(op, x)
+    scalar = isa in MAX_ULP
+    limit = MAX_ULP[isa] if scalar else VECTOR_MAX_ULP + tail_ulps(op, x)
+    excess = ulp_errors(got, want) - limit
+    worst = int(np.argmax(excess))
+    assert excess[worst] <= 0, f"{op} at x={x[worst]!r}: {excess[worst]:.2f} ulp over the bound"
     # Infinities, overflow and NaN exactly as float64 numpy rounded to float32.
     special = ~np.isfinite(w32)
     np.testing.assert_array_equal(got[special], w32[special])
@@ -82,13 +106,14 @@ def test_accuracy_against_float64(op, isa):
 
 def test_specials_exactly(isa):
     x = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0, 1e-40], np.float32)
-    run = {op: run_node(op, [(x, False)], [x.shape])[0] for op in REFERENCES}
+    run = {op: run_op(op, x) for op in REFERENCES}
     np.testing.assert_array_equal(run["Exp"][:4], [np.nan, np.inf, 0.0, 1.0])
     np.testing.assert_array_equal(run["Erf"][:5], [np.nan, 1.0, -1.0, 0.0, -0.0])
     np.testing.assert_array_equal(run["Tanh"][:5], [np.nan, 1.0, -1.0, 0.0, -0.0])
     np.testing.assert_array_equal(run["Sigmoid"][:4], [np.nan, 1.0, 0.0, 0.5])
     # gelu(-inf) = -inf * Phi(-inf) is NaN in float64 numpy too; gelu(inf) = inf.
     np.testing.assert_array_equal(run["Gelu"][:4], [np.nan, np.inf, np.nan, 0.0])
+    np.testing.assert_array_equal(run["Gelu(tanh)"][:4], [np.nan, np.inf, np.nan, 0.0])
     assert run["Tanh"][5] == np.float32(1e-40)  # denormals are not flushed
     assert run["Sigmoid"][5] == 0.5
 
@@ -104,18 +129,18 @@ def test_avx2_and_avx512_agree_bitwise(op):
     try:
         for isa in ("avx2", "avx512"):
             _core._force_isa(isa)
-            got[isa] = run_node(op, [(x, False)], [x.shape])[0]
+            got[isa] = run_op(op, x)
     finally:
         _core._force_isa(original)
     np.testing.assert_array_equal(got["avx2"].view(np.int32), got["avx512"].view(np.int32))
 
 
-def linear_gelu_model(w: np.ndarray, b: np.ndarray) -> onnx.ModelProto:
+def linear_gelu_model(w: np.ndarray, b: np.ndarray, approximate: str) -> onnx.ModelProto:
     """x @ W + b then Gelu (opset 20's op), as an exporter writes a transformer MLP."""
     nodes = [
         helper.make_node("MatMul", ["x", "W"], ["xw"]),
         helper.make_node("Add", ["xw", "b"], ["h"]),
-        helper.make_node("Gelu", ["h"], ["y"]),
+        helper.make_node("Gelu", ["h"], ["y"], approximate=approximate),
     ]
     graph = helper.make_graph(
         nodes,
@@ -127,14 +152,15 @@ def linear_gelu_model(w: np.ndarray, b: np.ndarray) -> onnx.ModelProto:
     return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 20)])
 
 
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
 @pytest.mark.parametrize(("m", "k", "n"), [(1, 8, 1), (7, 33, 45), (64, 128, 96)])
-def test_fused_gelu_epilogue_equals_gelu_op(isa, rng, m, k, n):
+def test_fused_gelu_epilogue_equals_gelu_op(isa, rng, m, k, n, approximate):
     """The same bits whether GELU runs in the GEMM epilogue (FusedLinear) or as the Gelu op
     after MatMul and Add (optimisation off); inputs reach GELU's negative tail."""
     w = (rng.standard_normal((k, n)) / math.sqrt(k)).astype(np.float32)
     b = rng.standard_normal(n).astype(np.float32)
     x = (rng.standard_normal((m, k)) * 6).astype(np.float32)
-    model = linear_gelu_model(w, b)
+    model = linear_gelu_model(w, b, approximate)
     fused = fastinfer.load(model, backend="native")
     unfused = fastinfer.load(model, backend="native", optimize=False)
     assert [nd.op_type for nd in fused.graph.nodes] == ["FusedLinear"]
@@ -144,7 +170,7 @@ def test_fused_gelu_epilogue_equals_gelu_op(isa, rng, m, k, n):
     np.testing.assert_array_equal(got.view(np.int32), want.view(np.int32))
     # And directly: the epilogue against the Gelu kernel on the epilogue-free result.
     (h,) = run_node("FusedLinear", [(x, False), (w, True), (b, True)], [(m, n)])
-    (direct,) = run_node("Gelu", [(h, False)], [(m, n)])
+    (direct,) = run_node("Gelu", [(h, False)], [(m, n)], {"approximate": approximate})
     np.testing.assert_array_equal(direct.view(np.int32), want.view(np.int32))
 
 

@@ -20,7 +20,7 @@ namespace {
 Activation activation_arg(const py::object& obj) {
   if (obj.is_none()) return Activation::kNone;
   if (!py::isinstance<py::str>(obj)) {
-    throw py::type_error("activation must be None, 'relu' or 'gelu', got " +
+    throw py::type_error("activation must be None, 'relu', 'gelu' or 'gelu_tanh', got " +
                          std::string(py::str(py::type::handle_of(obj).attr("__name__"))));
   }
   return parse_activation(obj.cast<std::string>());  // std::invalid_argument -> ValueError

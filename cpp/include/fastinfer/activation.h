@@ -9,13 +9,15 @@
 
 namespace fastinfer {
 
-enum class Activation { kNone = 0, kRelu = 1, kGelu = 2 };
+enum class Activation { kNone = 0, kRelu = 1, kGelu = 2, kGeluTanh = 3 };
 
 static inline Activation parse_activation(const std::string& name) {
   if (name.empty() || name == "none") return Activation::kNone;
   if (name == "relu") return Activation::kRelu;
   if (name == "gelu") return Activation::kGelu;
-  throw std::invalid_argument("activation must be None, 'relu' or 'gelu', got '" + name + "'");
+  if (name == "gelu_tanh") return Activation::kGeluTanh;
+  throw std::invalid_argument("activation must be None, 'relu', 'gelu' or 'gelu_tanh', got '" +
+                              name + "'");
 }
 
 // Exact GELU, as ONNX's Gelu (approximate="none") and torch.nn.GELU(): x * Phi(x). The
@@ -27,6 +29,16 @@ static inline float gelu_ref(float x) {
   return static_cast<float>(0.5 * xd * std::erfc(-xd * 0.70710678118654752));
 }
 
+// The tanh approximation, as ONNX's Gelu(approximate="tanh"), torch's GELU(approximate="tanh")
+// and GPT-2's gelu_new: 0.5 x (1 + tanh(u)) with u = sqrt(2/pi) (x + 0.044715 x^3). The same
+// function is x sigmoid(2u) = x / (1 + exp(-2u)), which has no 1 + tanh cancellation in the
+// negative tail; in double, like gelu_ref.
+static inline float gelu_tanh_ref(float x) {
+  const double xd = x;
+  const double two_u = 1.5957691216057308 * xd * (1.0 + 0.044715 * xd * xd);
+  return static_cast<float>(xd / (1.0 + std::exp(-two_u)));
+}
+
 static inline float apply_activation_ref(Activation act, float x) {
   switch (act) {
     case Activation::kNone:
@@ -35,6 +47,8 @@ static inline float apply_activation_ref(Activation act, float x) {
       return x < 0.0f ? 0.0f : x;  // NaN passes through
     case Activation::kGelu:
       return gelu_ref(x);
+    case Activation::kGeluTanh:
+      return gelu_tanh_ref(x);
   }
   return x;
 }

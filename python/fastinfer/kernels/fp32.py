@@ -15,7 +15,7 @@ from .. import _core
 
 PackedF32Weights = _core.PackedF32Weights
 
-Activation = Optional[Literal["relu", "gelu"]]
+Activation = Optional[Literal["relu", "gelu", "gelu_tanh"]]
 
 __all__ = ["Activation", "PackedF32Weights", "linear", "pack"]
 
@@ -64,8 +64,9 @@ def linear(
         Weights of shape ``(K, N)`` from :func:`pack`.
     bias : numpy.ndarray, optional
         float32, shape ``(N,)``.
-    activation : {None, "relu", "gelu"}, optional
-        ``"gelu"`` is the exact (erf) GELU, as ONNX ``Gelu`` and ``torch.nn.GELU()``.
+    activation : {None, "relu", "gelu", "gelu_tanh"}, optional
+        ``"gelu"`` is the exact (erf) GELU, as ONNX ``Gelu`` and ``torch.nn.GELU()``;
+        ``"gelu_tanh"`` its tanh approximation, as ``Gelu(approximate="tanh")`` and GPT-2.
 
     Returns
     -------

@@ -15,7 +15,7 @@ from .. import _core
 
 PackedInt8Weights = _core.PackedInt8Weights
 
-ActivationName = Optional[Literal["relu", "gelu"]]
+ActivationName = Optional[Literal["relu", "gelu", "gelu_tanh"]]
 RowScale = Union[float, np.ndarray]
 RowZeroPoint = Union[int, np.ndarray]
 
@@ -30,7 +30,9 @@ def _check_packed(packed_w: object) -> None:
 
 def _check_activation(activation: object) -> None:
     if activation is not None and not isinstance(activation, str):
-        raise TypeError(f"activation must be None, 'relu' or 'gelu', got {activation!r}")
+        raise TypeError(
+            f"activation must be None, 'relu', 'gelu' or 'gelu_tanh', got {activation!r}"
+        )
 
 
 def pack_int8(w: np.ndarray, per_channel: bool = True) -> PackedInt8Weights:
@@ -98,7 +100,7 @@ def gemm_u8s8_dequant(
 
     ``y = act((a - a_zero_point) @ w_q * a_scale * w_scale + bias)`` in float32. ``a_scale``
     and ``a_zero_point`` are scalars or one per row of ``a`` (arrays of float32 / int32).
-    ``activation`` is None, ``"relu"`` or ``"gelu"`` (exact, erf-based).
+    ``activation`` is None, ``"relu"``, ``"gelu"`` (exact, erf-based) or ``"gelu_tanh"``.
     """
     _check_packed(packed_w)
     _check_activation(activation)

@@ -1,4 +1,4 @@
-// AVX2 vector math: the one implementation of exp, erf, GELU, sigmoid and tanh for every
+// AVX2 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for every
 // AVX2 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a fused
 // epilogue and the standalone op give the same bits. Include only from files compiled with
 // AVX2 flags (avx2.cc, avx2vnni.cc); everything is static inline so no symbol compiled with
@@ -121,6 +121,24 @@ static inline __m256 gelu(__m256 x) {
   const __m256 lo = _mm256_mul_ps(_mm256_fmsub_ps(xc, xc, xx), half);
   const __m256 tail = erfc_pos(_mm256_mul_ps(xc, _mm256_set1_ps(-0.70710678118654752f)), hi, lo);
   return _mm256_mul_ps(_mm256_mul_ps(half, x), _mm256_blendv_ps(pos, tail, neg_lanes));
+}
+
+// The tanh GELU (fastinfer/activation.h's gelu_tanh_ref) as x sigmoid(2u): with a = |2u| =
+// 2 sqrt(2/pi) |x| (1 + 0.044715 x^2) and e = exp(-a), x / (1 + e) for x >= 0 and x e / (1 + e)
+// for x < 0, one exp and one division. a carries the float32 rounding of its four operations
+// into the exp, up to 2.2a ulp of relative error in the negative tail (a = 17 at x = -5, where
+// the result is -2e-7); float32 0.5 x (1 + tanh(u)), as onnxruntime and torch compute it,
+// loses every digit there instead (1 + tanh(u) cancels to 0).
+static inline __m256 gelu_tanh(__m256 x) {
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 ax = _mm256_andnot_ps(_mm256_castsi256_ps(_mm256_set1_epi32(INT32_MIN)), x);
+  const __m256 p = _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), _mm256_mul_ps(x, x), one);
+  const __m256 a = _mm256_mul_ps(_mm256_mul_ps(ax, _mm256_set1_ps(1.5957691216057308f)), p);
+  const __m256 e = exp(neg(a));
+  // x < 0 is false for NaN, which then passes through as x / (1 + NaN).
+  const __m256 num =
+      _mm256_blendv_ps(x, _mm256_mul_ps(x, e), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
+  return _mm256_div_ps(num, _mm256_add_ps(one, e));
 }
 
 // With e = exp(-|x|): 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, which keeps the

@@ -1,4 +1,4 @@
-// AVX-512 vector math: the one implementation of exp, erf, GELU, sigmoid and tanh for every
+// AVX-512 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for every
 // AVX-512 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a
 // fused epilogue and the standalone op give the same bits. Include only from files compiled
 // with AVX-512 flags (avx512.cc, avx512vnni.cc); everything is static inline so no symbol
@@ -113,6 +113,17 @@ static inline __m512 gelu(__m512 x) {
   const __m512 lo = _mm512_mul_ps(_mm512_fmsub_ps(xc, xc, xx), half);
   const __m512 tail = erfc_pos(_mm512_mul_ps(xc, _mm512_set1_ps(-0.70710678118654752f)), hi, lo);
   return _mm512_mul_ps(_mm512_mul_ps(half, x), _mm512_mask_mov_ps(pos, neg_lanes, tail));
+}
+
+// The tanh GELU as x sigmoid(2u), the algorithm of vec_math_avx2.h's gelu_tanh (see there).
+static inline __m512 gelu_tanh(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 p = _mm512_fmadd_ps(_mm512_set1_ps(0.044715f), _mm512_mul_ps(x, x), one);
+  const __m512 a =
+      _mm512_mul_ps(_mm512_mul_ps(_mm512_abs_ps(x), _mm512_set1_ps(1.5957691216057308f)), p);
+  const __m512 e = exp(neg(a));
+  const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
+  return _mm512_div_ps(_mm512_mask_mul_ps(x, negative, x, e), _mm512_add_ps(one, e));
 }
 
 // With e = exp(-|x|): 1 / (1 + e) for x >= 0 and e / (1 + e) for x < 0, which keeps the

@@ -23,6 +23,8 @@ static inline __m256 epilogue(__m256 v, __m256 bias, Activation act) {
       return vec256::relu(v);
     case Activation::kGelu:
       return vec256::gelu(v);
+    case Activation::kGeluTanh:
+      return vec256::gelu_tanh(v);
   }
   return v;
 }

@@ -21,6 +21,8 @@ static inline __m512 epilogue(__m512 v, __m512 bias, Activation act) {
       return vec512::relu(v);
     case Activation::kGelu:
       return vec512::gelu(v);
+    case Activation::kGeluTanh:
+      return vec512::gelu_tanh(v);
   }
   return v;
 }

@@ -16,6 +16,8 @@ static inline __m256 activate_avx2(Activation act, __m256 y) {
       return vec256::relu(y);
     case Activation::kGelu:
       return vec256::gelu(y);
+    case Activation::kGeluTanh:
+      return vec256::gelu_tanh(y);
     case Activation::kNone:
       break;
   }

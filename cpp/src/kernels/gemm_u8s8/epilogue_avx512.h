@@ -16,6 +16,8 @@ static inline __m512 activate_avx512(Activation act, __m512 y) {
       return vec512::relu(y);
     case Activation::kGelu:
       return vec512::gelu(y);
+    case Activation::kGeluTanh:
+      return vec512::gelu_tanh(y);
     case Activation::kNone:
       break;
   }

@@ -78,7 +78,7 @@ void scale(float* y, int64_t n, float s) {
 const FloatMath kFloatMathAvx2{"f32-math-avx2",
                                apply<exp8>,
                                apply<vec256::erf>,
-                               apply<vec256::gelu>,
+                               apply<vec256::gelu>, apply<vec256::gelu_tanh>,
                                apply<vec256::sigmoid>,
                                apply<vec256::tanh>,
                                apply<vec256::relu>,

@@ -77,7 +77,7 @@ void scale(float* y, int64_t n, float s) {
 const FloatMath kFloatMathAvx512{"f32-math-avx512",
                                  apply<exp16>,
                                  apply<vec512::erf>,
-                                 apply<vec512::gelu>,
+                                 apply<vec512::gelu>, apply<vec512::gelu_tanh>,
                                  apply<vec512::sigmoid>,
                                  apply<vec512::tanh>,
                                  apply<vec512::relu>,

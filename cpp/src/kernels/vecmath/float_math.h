@@ -15,7 +15,8 @@ struct FloatMath {
   const char* name;
   void (*exp)(const float* x, float* y, int64_t n);
   void (*erf)(const float* x, float* y, int64_t n);
-  void (*gelu)(const float* x, float* y, int64_t n);  // exact (erf) form
+  void (*gelu)(const float* x, float* y, int64_t n);       // exact (erf) form
+  void (*gelu_tanh)(const float* x, float* y, int64_t n);  // tanh approximation
   void (*sigmoid)(const float* x, float* y, int64_t n);
   void (*tanh)(const float* x, float* y, int64_t n);
   // Exact ops, here because without -ffast-math / -fno-math-errno the compiler keeps

@@ -1,4 +1,4 @@
-// Scalar reference: libm, the accuracy baseline for the vector paths. GELU is the scalar
+// Scalar reference: libm, the accuracy baseline for the vector paths. GELU (both forms) is the scalar
 // epilogue's own (fastinfer/activation.h), so the fused and unfused forms agree here too.
 #include <cmath>
 
@@ -16,6 +16,9 @@ void erf_ref(const float* x, float* y, int64_t n) {
 }
 void gelu_array_ref(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_ref(x[i]);
+}
+void gelu_tanh_array_ref(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = gelu_tanh_ref(x[i]);
 }
 void sigmoid_ref(const float* x, float* y, int64_t n) {
   // exp(-|x|): for x < 0, e / (1 + e) keeps the denormal results that 1 / (1 + exp(-x))
@@ -54,7 +57,7 @@ void scale_ref(float* y, int64_t n, float s) {
 
 }  // namespace
 
-const FloatMath kFloatMathRef{"f32-math-scalar", exp_ref,  erf_ref,  gelu_array_ref,
+const FloatMath kFloatMathRef{"f32-math-scalar", exp_ref,  erf_ref,  gelu_array_ref, gelu_tanh_array_ref,
                               sigmoid_ref,       tanh_ref, relu_ref, sqrt_ref,
                               exp_shift_sum_ref, max_ref,  scale_ref};
 
