@@ -223,7 +223,7 @@ def test_errors(shapes, out, match):
 
 
 @pytest.mark.parametrize("nan_to_zero", [0, 1])
-def test_fully_masked_rows(isa, rng, nan_to_zero):
+def test_fully_masked_row_beside_others(isa, rng, nan_to_zero):
     """A query row that sees no key: softmax over all -inf is NaN; with nan_to_zero (torch's
     exported SDPA guard, Where(IsNaN(p), 0, p)) its probabilities, and so its output, are 0.
     The other rows are unaffected either way."""

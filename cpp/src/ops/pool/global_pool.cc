@@ -23,8 +23,9 @@ class GlobalPoolKernel final : public plan::Kernel {
         [&](int64_t p) {
           const float* s = x + p * plane;
           if (is_max) {
+            // NaN anywhere gives NaN, as MaxPool, torch's amax and numpy's max.
             float m = s[0];
-            for (int64_t i = 1; i < plane; ++i) m = std::max(m, s[i]);
+            for (int64_t i = 1; i < plane && m == m; ++i) m = s[i] > m || s[i] != s[i] ? s[i] : m;
             y[p] = m;
           } else {
             // Eight partial sums: vectorisable, and less rounding drift on large planes.

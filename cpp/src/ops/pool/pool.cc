@@ -1,6 +1,8 @@
-// MaxPool (with the optional Indices output) and AveragePool over NCHW, 1-D or 2-D, one
-// (n, c) plane per task. Window bounds are clipped once per output pixel, so the inner
-// loops carry no padding tests.
+// MaxPool (with the optional Indices output) and AveragePool over NCHW, 1-D or 2-D, whole
+// (n, c) planes per task. Dense windows go through the pool kernel family (kernels/pool:
+// separable passes over rows padded with the reduction's identity); dilated windows,
+// Indices and NaN planes take a scalar loop whose window bounds are clipped once per
+// output pixel.
 #include <algorithm>
 #include <cstdint>
 #include <limits>
@@ -8,12 +10,9 @@
 #include <string>
 #include <vector>
 
-#if defined(__SSE2__)
-#include <emmintrin.h>
-#endif
-
 #include "fastinfer/plan.h"
 #include "fastinfer/thread_pool.h"
+#include "kernels/pool/kernels.h"
 #include "ops/conv/window_geometry.h"
 #include "ops/linear/spec_checks.h"
 
@@ -36,185 +35,156 @@ class PoolKernel final : public plan::Kernel {
   bool count_include_pad = false;
   bool column_major_indices = false;  // storage_order = 1
   int64_t planes = 0;
+  size_t n_outputs = 1;
   Window2d g;
+  // The separable path's geometry, fixed by the window: per output row the first input row
+  // and the number of rows its window covers; AveragePool's tap counts per output row and
+  // column (inside the input, or the padded input for count_include_pad; at least 1, as a
+  // window of padding alone sums to 0).
+  std::vector<int64_t> row_first, row_count;
+  std::vector<float> row_taps, col_taps;
+
+  void plan_rows() {
+    const WindowAxis &h = g.h, &w = g.w;
+    for (int64_t oy = 0; oy < h.out; ++oy) {
+      const int64_t y0 = oy * h.stride - h.pad_begin;
+      int64_t t0, t1;
+      tap_range(y0, h, 0, h.in, &t0, &t1);
+      row_first.push_back(y0 + t0);
+      row_count.push_back(t1 - t0);
+      row_taps.push_back(taps(count_include_pad ? padded_taps(y0, h) : t1 - t0));
+    }
+    for (int64_t ox = 0; ox < w.out; ++ox) {
+      const int64_t x0 = ox * w.stride - w.pad_begin;
+      int64_t t0, t1;
+      tap_range(x0, w, 0, w.in, &t0, &t1);
+      col_taps.push_back(taps(count_include_pad ? padded_taps(x0, w) : t1 - t0));
+    }
+  }
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
     float* y = static_cast<float*>(outputs[0]);
-    if (is_max && n_outputs == 1 && windows_inside()) {
-      run_max_inside(x, y);
-      return;
-    }
-    run_impl(x, y, n_outputs > 1 ? static_cast<int64_t*>(outputs[1]) : nullptr);
-  }
-  size_t n_outputs = 1;
-
- private:
-  // Every window lies in the input (no padding taps, no ceil_mode overhang) and is dense.
-  bool windows_inside() const {
-    auto inside = [](const WindowAxis& a) {
-      return a.pad_begin == 0 && a.dilation == 1 && (a.out - 1) * a.stride + a.kernel <= a.in;
-    };
-    return inside(g.h) && inside(g.w);
-  }
-
-  // One output row: out[ox] = max over the window's rows of taps [ox * S, ox * S + K).
-  // Compile-time K and S (2x2 and 3x3, stride 1 or 2) let the compiler vectorise the
-  // row; `v > m ? v : m` from the first tap on keeps the generic path's NaN rule.
-  template <int K, int S>
-  static void max_row(const float* src, int64_t in_w, int64_t kh, int64_t out_w, float* out) {
-    for (int64_t ox = 0; ox < out_w; ++ox) {
-      const float* p = src + ox * S;
-      float m = p[0];
-      for (int t = 1; t < K; ++t) m = p[t] > m ? p[t] : m;
-      for (int64_t r = 1; r < kh; ++r) {
-        const float* q = p + r * in_w;
-        for (int t = 0; t < K; ++t) m = q[t] > m ? q[t] : m;
-      }
-      out[ox] = m;
-    }
-  }
-
-  // 2x2 stride 2, the common downsampling pool: the compiler does not vectorise the
-  // stride-2 reads of max_row<2, 2>, which left it ~4x slower than a copy. SSE2 (baseline
-  // on x86-64, so no ISA-specific file is needed) splits each row into even and odd
-  // columns; maxps(a, b) is exactly `a > b ? a : b`, taken in max_row's tap order, so NaN
-  // handling is unchanged.
-  static void max_row_2x2s2(const float* src, int64_t in_w, int64_t /*kh*/, int64_t out_w,
-                            float* out) {
-    const float* r0 = src;
-    const float* r1 = src + in_w;
-    int64_t ox = 0;
-#if defined(__SSE2__)
-    for (; ox + 4 <= out_w; ox += 4) {
-      const __m128 a0 = _mm_loadu_ps(r0 + 2 * ox), a1 = _mm_loadu_ps(r0 + 2 * ox + 4);
-      const __m128 b0 = _mm_loadu_ps(r1 + 2 * ox), b1 = _mm_loadu_ps(r1 + 2 * ox + 4);
-      __m128 m = _mm_shuffle_ps(a0, a1, _MM_SHUFFLE(2, 0, 2, 0));
-      m = _mm_max_ps(_mm_shuffle_ps(a0, a1, _MM_SHUFFLE(3, 1, 3, 1)), m);
-      m = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(2, 0, 2, 0)), m);
-      m = _mm_max_ps(_mm_shuffle_ps(b0, b1, _MM_SHUFFLE(3, 1, 3, 1)), m);
-      _mm_storeu_ps(out + ox, m);
-    }
-#endif
-    for (; ox < out_w; ++ox) {
-      const float* p = r0 + 2 * ox;
-      const float* q = r1 + 2 * ox;
-      float m = p[0];
-      m = p[1] > m ? p[1] : m;
-      m = q[0] > m ? q[0] : m;
-      m = q[1] > m ? q[1] : m;
-      out[ox] = m;
-    }
-  }
-
-  static void max_row_any(const float* src, int64_t in_w, int64_t kh, int64_t kw, int64_t sw,
-                          int64_t out_w, float* out) {
-    for (int64_t ox = 0; ox < out_w; ++ox) {
-      const float* p = src + ox * sw;
-      float m = p[0];
-      for (int64_t r = 0; r < kh; ++r) {
-        for (int64_t t = 0; t < kw; ++t) m = p[r * in_w + t] > m ? p[r * in_w + t] : m;
-      }
-      out[ox] = m;
-    }
-  }
-
-  void run_max_inside(const float* x, float* y) const {
-    const WindowAxis &h = g.h, &w = g.w;
-    const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
-    using RowFn = void (*)(const float*, int64_t, int64_t, int64_t, float*);
-    RowFn row = nullptr;
-    if (w.kernel == 2 && w.stride == 2) row = &max_row<2, 2>;
-    if (w.kernel == 2 && w.stride == 1) row = &max_row<2, 1>;
-    if (w.kernel == 3 && w.stride == 2) row = &max_row<3, 2>;
-    if (w.kernel == 3 && w.stride == 1) row = &max_row<3, 1>;
-    if (w.kernel == 2 && w.stride == 2 && h.kernel == 2) row = &max_row_2x2s2;
-    // A max is ~one instruction per tap: one thread per ~16K taps. At 64K the stem's
-    // 2x2 pool of a 64x64 image (16 planes) stayed on one thread between parallel convs.
-    const int threads = static_cast<int>(
-        std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 14, 1, 1 << 20));
-    // Tasks of whole planes, ~8K outputs each, at least 4 per thread: one plane of 32x32
-    // (~0.3 us) per task left the shared task counter a third of the time at 2 threads.
+    int64_t* idx = n_outputs > 1 ? static_cast<int64_t*>(outputs[1]) : nullptr;
+    if (g.h.out * g.w.out == 0) return;
+    const bool separable = idx == nullptr && g.h.dilation == 1 && g.w.dilation == 1;
+    const int64_t taps = planes * g.h.out * g.w.out * g.h.kernel * g.w.kernel;
+    // Tasks of whole planes, ~8K outputs each and at least 4 per thread: one plane of
+    // 32x32 (~0.3 us) per task left the shared task counter a third of the time at 2
+    // threads. One thread per ~16K taps (a tap is about one instruction): at 64K the
+    // stem's 2x2 pool of a 64x64 image (16 planes) stayed on one thread between convs.
+    const int threads = static_cast<int>(std::clamp<int64_t>(taps >> 14, 1, 1 << 20));
     const int64_t runners = std::min(threads, num_threads());
-    const int64_t per_task =
-        std::clamp<int64_t>(std::min<int64_t>((int64_t{1} << 13) / std::max<int64_t>(out_plane, 1),
-                                              planes / (4 * runners)),
-                            1, std::max<int64_t>(planes, 1));
+    const int64_t out_plane = g.h.out * g.w.out;
+    const int64_t per_task = std::clamp<int64_t>(
+        std::min<int64_t>((int64_t{1} << 13) / out_plane, planes / (4 * runners)), 1,
+        std::max<int64_t>(planes, 1));
     parallel_for((planes + per_task - 1) / per_task,
                  [&](int64_t t) {
                    const int64_t p_end = std::min(planes, (t + 1) * per_task);
+                   std::vector<float> row;  // the separable path's padded row, per task
                    for (int64_t p = t * per_task; p < p_end; ++p) {
-                     const float* src = x + p * in_plane;
-                     float* dst = y + p * out_plane;
-                     for (int64_t oy = 0; oy < h.out; ++oy) {
-                       const float* r = src + oy * h.stride * w.in;
-                       if (row) {
-                         row(r, w.in, h.kernel, w.out, dst + oy * w.out);
-                       } else {
-                         max_row_any(r, w.in, h.kernel, w.kernel, w.stride, w.out,
-                                     dst + oy * w.out);
-                       }
+                     if (separable) {
+                       separable_plane(p, x, y, &row);
+                     } else {
+                       generic_plane(p, x, y, idx);
                      }
                    }
                  },
                  threads);
   }
 
-  void run_impl(const float* x, float* y, int64_t* idx) const {
+ private:
+  // Two passes per output row through the pool kernels: the window's input rows reduced
+  // into one row c (padded with -inf or 0, so no tap is tested), then kw taps of c per
+  // output. A max plane holding NaN goes to generic_plane instead, which propagates it.
+  void separable_plane(int64_t p, const float* x, float* y, std::vector<float>* row) const {
+    const WindowAxis &h = g.h, &w = g.w;
+    const pool::PoolKernels& k = pool::pool_kernels();
+    const float* src = x + p * h.in * w.in;
+    float* dst = y + p * h.out * w.out;
+    // c covers every tap of the row: pad_begin identities, the input row, then identities
+    // up to the last tap (end padding or ceil_mode's overhang) and the kernels' slack.
+    const int64_t pad_b = w.pad_begin;
+    const int64_t span = std::max(pad_b + w.in, (w.out - 1) * w.stride + w.kernel);
+    const float fill = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
+    row->assign(static_cast<size_t>(span + pool::kSlack), fill);
+    float* c = row->data();
+    for (int64_t oy = 0; oy < h.out; ++oy) {
+      float* out = dst + oy * w.out;
+      const float* first = src + row_first[oy] * w.in;
+      if (row_count[oy] > 0 && is_max) {
+        if (k.max_rows(first, w.in, row_count[oy], w.in, c + pad_b)) {
+          generic_plane(p, x, y, nullptr);  // NaN in the plane
+          return;
+        }
+      } else if (row_count[oy] > 0) {
+        k.sum_rows(first, w.in, row_count[oy], w.in, c + pad_b);
+      } else {
+        std::fill(c + pad_b, c + pad_b + w.in, fill);
+      }
+      if (is_max) {
+        k.max_cols(c, w.kernel, w.stride, w.out, out);
+      } else {
+        k.avg_cols(c, w.kernel, w.stride, w.out, row_taps[oy], col_taps.data(), out);
+      }
+    }
+  }
+
+  // Taps of a window starting at `begin` inside the padded input: the taps past the end
+  // padding (ceil_mode) do not count for count_include_pad.
+  static int64_t padded_taps(int64_t begin, const WindowAxis& a) {
+    int64_t t0, t1;
+    tap_range(begin, a, -a.pad_begin, a.in + a.pad_end, &t0, &t1);
+    return t1 - t0;
+  }
+  static float taps(int64_t n) { return static_cast<float>(std::max<int64_t>(n, 1)); }
+
+  // Any window (dilation, Indices): bounds clipped once per output pixel. MaxPool's NaN
+  // rule is torch's and numpy's: a window holding NaN gives NaN (and the first NaN's index).
+  void generic_plane(int64_t p, const float* x, float* y, int64_t* idx) const {
     const WindowAxis &h = g.h, &w = g.w;
     const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
-    parallel_for(
-        planes,
-        [&](int64_t p) {
-          const float* src = x + p * in_plane;
-          float* dst = y + p * out_plane;
-          for (int64_t oy = 0; oy < h.out; ++oy) {
-            const int64_t y0 = oy * h.stride - h.pad_begin;
-            int64_t ty0, ty1;
-            tap_range(y0, h, 0, h.in, &ty0, &ty1);
-            for (int64_t ox = 0; ox < w.out; ++ox) {
-              const int64_t x0 = ox * w.stride - w.pad_begin;
-              int64_t tx0, tx1;
-              tap_range(x0, w, 0, w.in, &tx0, &tx1);
-              const int64_t o = oy * w.out + ox;
-              if (is_max) {
-                float best = -std::numeric_limits<float>::infinity();
-                int64_t best_at = -1;
-                for (int64_t ty = ty0; ty < ty1; ++ty) {
-                  const int64_t iy = y0 + ty * h.dilation;
-                  for (int64_t tx = tx0; tx < tx1; ++tx) {
-                    const int64_t ix = x0 + tx * w.dilation;
-                    const float v = src[iy * w.in + ix];
-                    if (v > best || best_at < 0) {
-                      best = v;
-                      best_at = column_major_indices ? ix * h.in + iy : iy * w.in + ix;
-                    }
-                  }
-                }
-                dst[o] = best;
-                if (idx) idx[p * out_plane + o] = best_at < 0 ? -1 : p * in_plane + best_at;
-              } else {
-                float sum = 0.0f;
-                for (int64_t ty = ty0; ty < ty1; ++ty) {
-                  const float* row = src + (y0 + ty * h.dilation) * w.in + x0;
-                  for (int64_t tx = tx0; tx < tx1; ++tx) sum += row[tx * w.dilation];
-                }
-                int64_t count = (ty1 - ty0) * (tx1 - tx0);
-                if (count_include_pad) {
-                  // Taps inside the padded input count, taps past the end padding
-                  // (ceil_mode) do not.
-                  int64_t py0, py1, px0, px1;
-                  tap_range(y0, h, -h.pad_begin, h.in + h.pad_end, &py0, &py1);
-                  tap_range(x0, w, -w.pad_begin, w.in + w.pad_end, &px0, &px1);
-                  count = (py1 - py0) * (px1 - px0);
-                }
-                dst[o] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+    const float* src = x + p * in_plane;
+    float* dst = y + p * out_plane;
+    for (int64_t oy = 0; oy < h.out; ++oy) {
+      const int64_t y0 = oy * h.stride - h.pad_begin;
+      int64_t ty0, ty1;
+      tap_range(y0, h, 0, h.in, &ty0, &ty1);
+      for (int64_t ox = 0; ox < w.out; ++ox) {
+        const int64_t x0 = ox * w.stride - w.pad_begin;
+        int64_t tx0, tx1;
+        tap_range(x0, w, 0, w.in, &tx0, &tx1);
+        const int64_t o = oy * w.out + ox;
+        if (is_max) {
+          float best = -std::numeric_limits<float>::infinity();
+          int64_t best_at = -1;
+          for (int64_t ty = ty0; ty < ty1 && best == best; ++ty) {
+            const int64_t iy = y0 + ty * h.dilation;
+            for (int64_t tx = tx0; tx < tx1; ++tx) {
+              const int64_t ix = x0 + tx * w.dilation;
+              const float v = src[iy * w.in + ix];
+              if (v > best || best_at < 0 || v != v) {
+                best = v;
+                best_at = column_major_indices ? ix * h.in + iy : iy * w.in + ix;
+                if (v != v) break;
               }
             }
           }
-        },
-        static_cast<int>(
-            std::clamp<int64_t>(planes * out_plane * h.kernel * w.kernel >> 15, 1, 1 << 20)));
+          dst[o] = best;
+          if (idx) idx[p * out_plane + o] = best_at < 0 ? -1 : p * in_plane + best_at;
+        } else {
+          float sum = 0.0f;
+          for (int64_t ty = ty0; ty < ty1; ++ty) {
+            const float* r = src + (y0 + ty * h.dilation) * w.in + x0;
+            for (int64_t tx = tx0; tx < tx1; ++tx) sum += r[tx * w.dilation];
+          }
+          int64_t count = (ty1 - ty0) * (tx1 - tx0);
+          if (count_include_pad) count = padded_taps(y0, h) * padded_taps(x0, w);
+          dst[o] = count > 0 ? sum / static_cast<float>(count) : 0.0f;
+        }
+      }
+    }
   }
 };
 
@@ -240,6 +210,7 @@ std::unique_ptr<plan::Kernel> make_pool(const plan::KernelSpec& spec) {
   kern->column_major_indices = storage == 1;
   kern->g = resolve_window(spec, std::vector<int64_t>(xs.begin() + 2, xs.end()), {},
                            /*allow_ceil_mode=*/true);
+  kern->plan_rows();
   std::vector<int64_t> out{xs[0], xs[1]};
   if (xs.size() == 4) out.push_back(kern->g.h.out);
   out.push_back(kern->g.w.out);
