@@ -85,6 +85,7 @@ CASES = {
     "LayerNormalization axis 1, no bias": ({"x": _rand(2, 3, 8), "g": _rand(3, 8)}, {"axis": 1}),
     "Gelu": ({"x": _rand(3, 7)}, {}),
     "Gelu tanh": ({"x": _rand(3, 7)}, {"approximate": "tanh"}),
+    "Silu": ({"x": _rand(3, 7) * 10}, {}),
 }
 
 
@@ -145,8 +146,9 @@ def test_registry_is_what_lowering_reads() -> None:
         "Attention",
         "LayerNormalization",
         "Gelu",
+        "Silu",
     }
-    assert FUSED_ONLY_OPS == {"FusedLinear", "FusedConv", "Attention"}
+    assert FUSED_ONLY_OPS == {"FusedLinear", "FusedConv", "Attention", "Silu"}
     # fastinfer-only names are never claimed as ONNX ops; the standard ones are.
     assert not FUSED_ONLY_OPS & native_ops()
     assert {"LayerNormalization", "Gelu"} <= native_ops()

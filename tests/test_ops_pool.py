@@ -96,6 +96,18 @@ def test_average_counts(isa, rng, ceil_mode, count_include_pad):
 
 
 @pytest.mark.parametrize("op", ["MaxPool", "AveragePool"])
+def test_window_wider_than_the_input(isa, rng, op):
+    """EfficientNet's pooler as exported: a 320 x 320 ceil_mode window, stride 320, over a
+    7 x 7 map, i.e. the plane's mean (or max)."""
+    x = rng.standard_normal((2, 5, 7, 7)).astype(np.float32)
+    got, want = run_pool(op, x, (320, 320), (320, 320), (0, 0, 0, 0), ceil_mode=1,
+                         count_include_pad=1)  # fmt: skip
+    np.testing.assert_allclose(got, want, rtol=1e-6, atol=1e-6)
+    np.testing.assert_allclose(got[..., 0, 0], getattr(x, "max" if op == "MaxPool" else "mean")(
+        axis=(2, 3)), rtol=1e-6, atol=1e-6)  # fmt: skip
+
+
+@pytest.mark.parametrize("op", ["MaxPool", "AveragePool"])
 def test_resnet_stem_against_onnxruntime(isa, rng, op):
     x = rng.standard_normal((1, 16, 112, 112)).astype(np.float32)
     attrs = {"kernel_shape": [3, 3], "strides": [2, 2], "pads": [1, 1, 1, 1]}

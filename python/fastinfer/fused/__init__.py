@@ -9,11 +9,11 @@ schemas' shape rules in ``compile.shape_rules.SHAPE_RULES``.
 from __future__ import annotations
 
 from ..compile.shape_rules import shape_rule
-from . import attention, conv, gelu, layer_norm, linear
+from . import attention, conv, gelu, layer_norm, linear, silu
 from .schema import FusedSchema
 
 FUSED_SCHEMAS: dict[str, FusedSchema] = {
-    m.SCHEMA.name: m.SCHEMA for m in (linear, conv, attention, layer_norm, gelu)
+    m.SCHEMA.name: m.SCHEMA for m in (linear, conv, attention, layer_norm, gelu, silu)
 }
 
 # Op types that exist only as fastinfer ops: the native backend runs them in the fastinfer

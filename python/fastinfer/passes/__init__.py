@@ -13,6 +13,7 @@ from .fuse_conv import fuse_conv
 from .fuse_gelu import fuse_gelu
 from .fuse_layernorm import fuse_layernorm
 from .fuse_linear import fuse_linear
+from .fuse_silu import fuse_silu
 from .onnx_attention import onnx_attention
 
 Pass = Callable[[Graph], int]
@@ -32,6 +33,7 @@ _ALL: list[Pass] = [
     fuse_conv,
     fuse_linear,
     fuse_gelu,
+    fuse_silu,
     dead_code,
 ]
 LEVELS: dict[str, list[Pass]] = {"none": [], "basic": _BASIC, "all": _ALL}
@@ -50,7 +52,7 @@ def optimize(graph: Graph, level: str = "all") -> dict[str, int]:
         Rewritten in place.
     level : {"all", "basic", "none"}
         "basic" folds constants and removes dead code; "all" also fuses LayerNorm,
-        attention, Conv + BN/Relu, linear layers (with bias and activation) and GELU.
+        attention, Conv + BN/Relu, linear layers (with bias and activation), GELU and SiLU.
 
     Returns
     -------
@@ -86,5 +88,6 @@ __all__ = [
     "fuse_gelu",
     "fuse_layernorm",
     "fuse_linear",
+    "fuse_silu",
     "optimize",
 ]

@@ -1,5 +1,5 @@
-// AVX2 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for every
-// AVX2 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a fused
+// AVX2 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for
+// every AVX2 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a fused
 // epilogue and the standalone op give the same bits. Include only from files compiled with
 // AVX2 flags (avx2.cc, avx2vnni.cc); everything is static inline so no symbol compiled with
 // these flags can be picked by the linker for a scalar caller.
@@ -150,6 +150,10 @@ static inline __m256 sigmoid(__m256 x) {
   const __m256 num = _mm256_blendv_ps(one, e, _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ));
   return _mm256_div_ps(num, _mm256_add_ps(one, e));
 }
+
+// SiLU, x sigmoid(x): the product of x and sigmoid's own result, so the fused op gives
+// the bits of the Sigmoid and Mul it replaces.
+static inline __m256 silu(__m256 x) { return _mm256_mul_ps(x, sigmoid(x)); }
 
 // Cephes tanhf: an odd polynomial below |x| = 0.625, else 1 - 2 / (exp(2|x|) + 1), which
 // no longer cancels there (the result is above 0.55).

@@ -1,8 +1,8 @@
-// AVX-512 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for every
-// AVX-512 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a
-// fused epilogue and the standalone op give the same bits. Include only from files compiled
-// with AVX-512 flags (avx512.cc, avx512vnni.cc); everything is static inline so no symbol
-// compiled with these flags can be picked by the linker for a scalar caller.
+// AVX-512 vector math: the one implementation of exp, erf, GELU (both forms), sigmoid and tanh for
+// every AVX-512 kernel (GEMM epilogues, the float-math array table, softmax, attention), so a fused
+// epilogue and the standalone op give the same bits. Include only from files compiled with AVX-512
+// flags (avx512.cc, avx512vnni.cc); everything is static inline so no symbol compiled with these
+// flags can be picked by the linker for a scalar caller.
 //
 // vec_math_avx2.h is the same algorithm operation for operation; the two paths agree bit
 // for bit lane by lane. Operand order of min/max is chosen so NaN passes through: vmaxps
@@ -134,6 +134,10 @@ static inline __m512 sigmoid(__m512 x) {
   const __mmask16 negative = _mm512_cmp_ps_mask(x, _mm512_setzero_ps(), _CMP_LT_OQ);
   return _mm512_div_ps(_mm512_mask_mov_ps(one, negative, e), _mm512_add_ps(one, e));
 }
+
+// SiLU, x sigmoid(x): the product of x and sigmoid's own result, so the fused op gives
+// the bits of the Sigmoid and Mul it replaces.
+static inline __m512 silu(__m512 x) { return _mm512_mul_ps(x, sigmoid(x)); }
 
 // Cephes tanhf: an odd polynomial below |x| = 0.625, else 1 - 2 / (exp(2|x|) + 1), which
 // no longer cancels there (the result is above 0.55).

@@ -18,6 +18,7 @@ struct FloatMath {
   void (*gelu)(const float* x, float* y, int64_t n);       // exact (erf) form
   void (*gelu_tanh)(const float* x, float* y, int64_t n);  // tanh approximation
   void (*sigmoid)(const float* x, float* y, int64_t n);
+  void (*silu)(const float* x, float* y, int64_t n);  // x * sigmoid(x), that sigmoid's bits
   void (*tanh)(const float* x, float* y, int64_t n);
   // Exact ops, here because without -ffast-math / -fno-math-errno the compiler keeps
   // scalar branches (Relu's NaN rule, sqrt's errno) instead of vectorising the loops.

@@ -1,5 +1,5 @@
-// Scalar reference: libm, the accuracy baseline for the vector paths. GELU (both forms) is the scalar
-// epilogue's own (fastinfer/activation.h), so the fused and unfused forms agree here too.
+// Scalar reference: libm, the accuracy baseline for the vector paths. GELU (both forms) is the
+// scalar epilogue's own (fastinfer/activation.h), so the fused and unfused forms agree here too.
 #include <cmath>
 
 #include "fastinfer/activation.h"
@@ -20,13 +20,17 @@ void gelu_array_ref(const float* x, float* y, int64_t n) {
 void gelu_tanh_array_ref(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = gelu_tanh_ref(x[i]);
 }
-void sigmoid_ref(const float* x, float* y, int64_t n) {
+float sigmoid1(float x) {
   // exp(-|x|): for x < 0, e / (1 + e) keeps the denormal results that 1 / (1 + exp(-x))
   // loses to an overflow.
-  for (int64_t i = 0; i < n; ++i) {
-    const float e = std::exp(-std::fabs(x[i]));
-    y[i] = (x[i] < 0.0f ? e : 1.0f) / (1.0f + e);
-  }
+  const float e = std::exp(-std::fabs(x));
+  return (x < 0.0f ? e : 1.0f) / (1.0f + e);
+}
+void sigmoid_ref(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = sigmoid1(x[i]);
+}
+void silu_ref(const float* x, float* y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) y[i] = x[i] * sigmoid1(x[i]);
 }
 void tanh_ref(const float* x, float* y, int64_t n) {
   for (int64_t i = 0; i < n; ++i) y[i] = std::tanh(x[i]);
@@ -57,8 +61,9 @@ void scale_ref(float* y, int64_t n, float s) {
 
 }  // namespace
 
-const FloatMath kFloatMathRef{"f32-math-scalar", exp_ref,  erf_ref,  gelu_array_ref, gelu_tanh_array_ref,
-                              sigmoid_ref,       tanh_ref, relu_ref, sqrt_ref,
-                              exp_shift_sum_ref, max_ref,  scale_ref};
+const FloatMath kFloatMathRef{
+    "f32-math-scalar", exp_ref,  erf_ref,  gelu_array_ref, gelu_tanh_array_ref,
+    sigmoid_ref,       silu_ref, tanh_ref, relu_ref,       sqrt_ref,
+    exp_shift_sum_ref, max_ref,  scale_ref};
 
 }  // namespace fastinfer::vecmath::detail

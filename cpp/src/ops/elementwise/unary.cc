@@ -1,5 +1,5 @@
-// float32 unary ops (Exp and Log on float64 too) and Not on bool. Exp, Erf, Sigmoid, Tanh,
-// Gelu (both forms), Relu and Sqrt go through the per-ISA array math (kernels/vecmath, within
+// float32 unary ops (Exp and Log on float64 too) and Not on bool. Exp, Erf, Sigmoid, Silu,
+// Tanh, Gelu (both forms), Relu and Sqrt go through the per-ISA array math (kernels/vecmath, within
 // 1e-6 relative but in GELU's far negative tail); Log and float64 Exp use libm; Neg, Abs and
 // Reciprocal are plain loops the compiler vectorises.
 #include <cmath>
@@ -121,6 +121,7 @@ const bool kRegistered = [] {
   register_op("Erf", make_array<&FloatMath::erf>);
   register_op("Tanh", make_array<&FloatMath::tanh>);
   register_op("Sigmoid", make_array<&FloatMath::sigmoid>);
+  register_op("Silu", make_array<&FloatMath::silu>);  // fastinfer's (passes/fuse_silu.py)
   register_op("Relu", make_array<&FloatMath::relu>);
   register_op("Exp", make_exp);
   register_op("Log", make_plain_unary<LogOp, TypeSet::kFloat>);

@@ -67,7 +67,11 @@ class PoolKernel final : public plan::Kernel {
     float* y = static_cast<float*>(outputs[0]);
     int64_t* idx = n_outputs > 1 ? static_cast<int64_t*>(outputs[1]) : nullptr;
     if (g.h.out * g.w.out == 0) return;
-    const bool separable = idx == nullptr && g.h.dilation == 1 && g.w.dilation == 1;
+    // The separable passes run every tap of the padded row; a window wider than the padded
+    // input (EfficientNet's pooler: a 320-wide ceil_mode window over 7 columns) would spend
+    // nearly all of them on padding, where the generic loop clips them.
+    const bool separable = idx == nullptr && g.h.dilation == 1 && g.w.dilation == 1 &&
+                           g.w.kernel <= g.w.in + g.w.pad_begin + g.w.pad_end;
     const int64_t taps = planes * g.h.out * g.w.out * g.h.kernel * g.w.kernel;
     // Tasks of whole planes, ~8K outputs each and at least 4 per thread: one plane of
     // 32x32 (~0.3 us) per task left the shared task counter a third of the time at 2
