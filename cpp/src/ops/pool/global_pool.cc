@@ -4,7 +4,8 @@
 #include <vector>
 
 #include "fastinfer/plan.h"
-#include "fastinfer/thread_pool.h"
+#include "ops/common/lane_sum.h"
+#include "ops/common/parallel.h"
 #include "ops/linear/spec_checks.h"
 
 namespace fastinfer::ops {
@@ -18,29 +19,30 @@ class GlobalPoolKernel final : public plan::Kernel {
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
     float* y = static_cast<float*>(outputs[0]);
-    parallel_for(
-        planes,
-        [&](int64_t p) {
-          const float* s = x + p * plane;
-          if (is_max) {
-            // NaN anywhere gives NaN, as MaxPool, torch's amax and numpy's max.
-            float m = s[0];
-            for (int64_t i = 1; i < plane && m == m; ++i) m = s[i] > m || s[i] != s[i] ? s[i] : m;
-            y[p] = m;
-          } else {
-            // Eight partial sums: vectorisable, and less rounding drift on large planes.
-            float acc[8] = {};
-            int64_t i = 0;
-            for (; i + 8 <= plane; i += 8) {
-              for (int j = 0; j < 8; ++j) acc[j] += s[i + j];
-            }
-            float sum = 0.0f;
-            for (; i < plane; ++i) sum += s[i];
-            for (float a : acc) sum += a;
-            y[p] = sum / static_cast<float>(plane);
-          }
-        },
-        static_cast<int>(std::clamp<int64_t>(planes * plane >> 16, 1, 1 << 20)));
+    // Runs of planes per task: the 7x7 (or 1x1) planes of a CNN's head are ~50 floats, and
+    // one task per plane spent more on the task counter than on the sums.
+    parallel_chunks(planes, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(plane, 1)),
+                    [&](int64_t p0, int64_t p1) {
+                      for (int64_t p = p0; p < p1; ++p) y[p] = reduce(x + p * plane);
+                    });
+  }
+
+ private:
+  float reduce(const float* s) const {
+    if (is_max) {
+      // NaN anywhere gives NaN, as MaxPool, torch's amax and numpy's max.
+      float m = s[0];
+      for (int64_t i = 1; i < plane && m == m; ++i) m = s[i] > m || s[i] != s[i] ? s[i] : m;
+      return m;
+    }
+    // Partial sums pay off from a few vectors on; a 1x1 or 2x2 head plane is a plain loop.
+    float sum = 0.0f;
+    if (plane >= 64) {
+      sum = lane_sum(plane, [&](int64_t i) { return s[i]; });
+    } else {
+      for (int64_t i = 0; i < plane; ++i) sum += s[i];
+    }
+    return sum / static_cast<float>(plane);
   }
 };
 
