@@ -89,7 +89,7 @@ def test_lrn(size, shape, rng):
     "axis,scale_shape",
     [(-1, (40,)), (-1, (1, 40)), (1, (3, 40)), (1, (40,)), (0, (2, 3, 40)), (2, ())],
 )
-def test_rms_norm(axis, scale_shape, rng):
+def test_rms_norm(isa, axis, scale_shape, rng):
     x = (rng.standard_normal((2, 3, 40)) * 3).astype(np.float32)
     scale = rng.standard_normal(scale_shape).astype(np.float32)
     x64 = x.astype(np.float64)

@@ -125,7 +125,7 @@ def layernorm_ref(x, scale, bias, axis, eps):
 )
 @pytest.mark.parametrize("with_bias", [True, False])
 @pytest.mark.parametrize("n_outputs", [1, 3])
-def test_layer_norm(shape, axis, with_bias, n_outputs, rng):
+def test_layer_norm(isa, shape, axis, with_bias, n_outputs, rng):
     x = (rng.standard_normal(shape) * 3 + 1).astype(np.float32)
     norm = shape[axis % len(shape) :]
     scale = rng.standard_normal(norm).astype(np.float32)
@@ -143,6 +143,29 @@ def test_layer_norm(shape, axis, with_bias, n_outputs, rng):
     if n_outputs == 3:
         np.testing.assert_allclose(got[1], mean, rtol=1e-5, atol=1e-6)
         np.testing.assert_allclose(got[2], inv, rtol=1e-5)
+
+
+def test_layer_norm_every_row_width(isa, rng):
+    """Rows of 1..70 floats (every vector tail on both vector paths) away from zero: the
+    variance as the mean of squared deviations keeps its digits where E[x^2] - E[x]^2 would
+    lose three (mean 100, deviation 1: E[x^2] ~ 1e4 rounds at 1e-3)."""
+    for n in range(1, 71):
+        x = (100.0 + rng.standard_normal((3, n))).astype(np.float32)
+        scale = rng.standard_normal(n).astype(np.float32)
+        bias = rng.standard_normal(n).astype(np.float32)
+        y, mean, inv = layernorm_ref(x, scale, bias, -1, 1e-12)
+        got = run_node(
+            "LayerNormalization",
+            [x, scale, bias],
+            [(np.float32, x.shape), (np.float32, mean.shape), (np.float32, inv.shape)],
+            {"axis": -1, "epsilon": 1e-12},
+            constants=[1, 2],
+        )
+        # The float32 mean is off by up to ~n ulp(100) / n: (x - mean) to ~1e-5.
+        np.testing.assert_allclose(got[0], y, rtol=1e-4, atol=1e-4, err_msg=f"n={n}")
+        np.testing.assert_allclose(got[1], mean, rtol=1e-6, err_msg=f"n={n}")
+        if n > 1:
+            np.testing.assert_allclose(got[2], inv, rtol=1e-4, err_msg=f"n={n}")
 
 
 def test_layer_norm_constant_row_and_gamma_vector(rng):

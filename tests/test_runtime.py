@@ -133,7 +133,8 @@ def test_concurrent_calls_from_python_threads(rng):
 def test_kernel_tables_follow_the_forced_path(isa):
     """Every family's table is refilled for the forced path, and names that path's kernels."""
     tables = fastinfer.kernel_configs()
-    families = {"gemm_f32", "gemm_u8s8", "quantize_u8", "vecmath_f32", "attention_f32", "pool_f32"}
+    families = {"gemm_f32", "gemm_u8s8", "quantize_u8", "vecmath_f32", "attention_f32"}
+    families |= {"pool_f32", "norm_f32"}
     assert families <= set(tables)
     for family, name in tables.items():
         if isa == "scalar":

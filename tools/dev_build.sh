@@ -14,4 +14,8 @@ cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE="$build_type" \
   -Dpybind11_DIR="$(python -c 'import pybind11; print(pybind11.get_cmake_dir())')" \
   -DPython_EXECUTABLE="$(command -v python)" "${extra[@]}" >/dev/null
 cmake --build "$build"
-cp "$build"/_core*.so python/fastinfer/
+# Copy then rename: overwriting the loaded .so in place would SIGBUS a process running it.
+for so in "$build"/_core*.so; do
+  cp "$so" "python/fastinfer/.$(basename "$so").tmp"
+  mv -f "python/fastinfer/.$(basename "$so").tmp" "python/fastinfer/$(basename "$so")"
+done

@@ -167,16 +167,20 @@ static inline __m512 relu(__m512 x) { return _mm512_max_ps(_mm512_setzero_ps(), 
 // Horizontal sum and max of the 16 lanes, by hand: GCC 12's _mm512_reduce_add_ps trips
 // -Wuninitialized inside its own header. max skips NaN lanes, as std::max(m, x) does.
 static inline float reduce_add(__m512 v) {
-  const __m256 h = _mm256_add_ps(_mm512_castps512_ps256(v),
-                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  // The upper 256 bits swapped down by a shuffle, not extracted: GCC 12's extract
+  // intrinsic trips -Wuninitialized in its own header. Same operands, same bits.
+  const __m512 hi = _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2));
+  const __m256 h = _mm512_castps512_ps256(_mm512_add_ps(v, hi));
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   s = _mm_add_ps(s, _mm_movehl_ps(s, s));
   s = _mm_add_ss(s, _mm_movehdup_ps(s));
   return _mm_cvtss_f32(s);
 }
 static inline float reduce_max(__m512 v) {
-  const __m256 h = _mm256_max_ps(_mm512_castps512_ps256(v),
-                                 _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
+  // The upper 256 bits swapped down by a shuffle, not extracted: GCC 12's extract
+  // intrinsic trips -Wuninitialized in its own header. Same operands, same bits.
+  const __m512 hi = _mm512_shuffle_f32x4(v, v, _MM_SHUFFLE(1, 0, 3, 2));
+  const __m256 h = _mm512_castps512_ps256(_mm512_max_ps(v, hi));
   __m128 s = _mm_max_ps(_mm256_castps256_ps128(h), _mm256_extractf128_ps(h, 1));
   s = _mm_max_ps(s, _mm_movehl_ps(s, s));
   s = _mm_max_ss(s, _mm_movehdup_ps(s));

@@ -1,14 +1,14 @@
 // LayerNormalization (opset 17): normalise over axes [axis, rank), then scale and
 // optional bias, which must have the normalised shape X[axis:] (up to leading 1s). The optional
 // Mean and InvStdDev outputs (float32, shape X[:axis] + [1] * (rank - axis)) are written when the
-// node has them. Variance is computed as the mean of squared deviations (two passes over
-// a row that sits in L1; lane_sum.h).
+// node has them. Each row goes through the norm kernel family (kernels/norm: the variance as
+// the mean of squared deviations, two passes over a row that sits in L1).
 #include <cmath>
 #include <cstdint>
 #include <memory>
 #include <vector>
 
-#include "ops/common/lane_sum.h"
+#include "kernels/norm/kernels.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 #include "ops/normalization/norm_attrs.h"
@@ -29,11 +29,12 @@ class LayerNormKernel final : public plan::Kernel {
     float* y = static_cast<float*>(outputs[0]);
     float* mean_out = n_outputs_ > 1 ? static_cast<float*>(outputs[1]) : nullptr;
     float* inv_out = n_outputs_ > 2 ? static_cast<float*>(outputs[2]) : nullptr;
+    const auto row = norm::norm_kernels().layer_norm;
     const int64_t grain = std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n_, 1));
     parallel_chunks(rows_, grain, [&](int64_t r0, int64_t r1) {
       for (int64_t r = r0; r < r1; ++r) {
         float mean, inv;
-        row(x + r * n_, scale, bias, y + r * n_, &mean, &inv);
+        row(x + r * n_, n_, scale, bias, eps_, y + r * n_, &mean, &inv);
         if (mean_out) mean_out[r] = mean;
         if (inv_out) inv_out[r] = inv;
       }
@@ -41,20 +42,6 @@ class LayerNormKernel final : public plan::Kernel {
   }
 
  private:
-  void row(const float* __restrict x, const float* __restrict scale, const float* __restrict bias,
-           float* __restrict y, float* mean_out, float* inv_out) const {
-    const int64_t n = n_;
-    const auto [mean, var] = moments(n, [&](int64_t i) { return x[i]; });
-    const float inv = 1.0f / std::sqrt(var + eps_);
-    if (bias) {
-      for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * inv * scale[i] + bias[i];
-    } else {
-      for (int64_t i = 0; i < n; ++i) y[i] = (x[i] - mean) * inv * scale[i];
-    }
-    *mean_out = mean;
-    *inv_out = inv;
-  }
-
   int64_t rows_, n_;
   float eps_;
   bool has_bias_;

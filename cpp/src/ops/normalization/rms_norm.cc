@@ -1,14 +1,14 @@
 // RMSNormalization (opset 23, float32): x / sqrt(mean(x^2) + epsilon) * scale over the axes
 // [axis, rank). scale broadcasts over the normalised shape X[axis:] when, leading 1s
 // dropped, it is a suffix of it ([H] for rows of [S, H], or the whole shape); other
-// broadcasts are refused at build time.
+// broadcasts are refused at build time. Rows go through the norm kernel family (kernels/norm).
 #include <cmath>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "kernels/norm/kernels.h"
 #include "ops/common/axis_split.h"
-#include "ops/common/lane_sum.h"
 #include "ops/common/op_util.h"
 #include "ops/common/parallel.h"
 #include "ops/normalization/norm_attrs.h"
@@ -26,19 +26,11 @@ class RmsNormKernel final : public plan::Kernel {
     const float* scale = static_cast<const float*>(inputs[1]);
     float* y = static_cast<float*>(outputs[0]);
     const int64_t n = n_, scale_n = scale_n_;
+    const auto row = norm::norm_kernels().rms_norm;
     parallel_chunks(rows_, std::max<int64_t>(1, kParallelGrain / std::max<int64_t>(n, 1)),
                     [&](int64_t r0, int64_t r1) {
                       for (int64_t r = r0; r < r1; ++r) {
-                        const float* xr = x + r * n;
-                        float* yr = y + r * n;
-                        const float squares = lane_sum(n, [&](int64_t i) { return xr[i] * xr[i]; });
-                        const float inv = 1.0f / std::sqrt(squares / static_cast<float>(n) + eps_);
-                        // The normalised row is whole copies of the scale's elements.
-                        for (int64_t b = 0; b < n; b += scale_n) {
-                          for (int64_t i = 0; i < scale_n; ++i) {
-                            yr[b + i] = xr[b + i] * inv * scale[i];
-                          }
-                        }
+                        row(x + r * n, n, scale, scale_n, eps_, y + r * n);
                       }
                     });
   }
