@@ -112,7 +112,9 @@ class PoolKernel final : public plan::Kernel {
     const int64_t pad_b = w.pad_begin;
     const int64_t span = std::max(pad_b + w.in, (w.out - 1) * w.stride + w.kernel);
     const float fill = is_max ? -std::numeric_limits<float>::infinity() : 0.0f;
-    row->assign(static_cast<size_t>(span + pool::kSlack), fill);
+    // Filled once per task: the passes only ever write the input's columns, so the pads
+    // keep their identity from one plane to the next.
+    if (row->empty()) row->assign(static_cast<size_t>(span + pool::kSlack), fill);
     float* c = row->data();
     for (int64_t oy = 0; oy < h.out; ++oy) {
       float* out = dst + oy * w.out;
