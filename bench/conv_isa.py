@@ -1,6 +1,7 @@
 """Conv layers and CNNs on each kernel path against onnxruntime, as markdown.
 
     PYTHONPATH=python python bench/conv_isa.py layers [threads ...] [--isas avx2,avx512]
+        [--layers SUBSTRING,...]
     HF_HUB_OFFLINE=1 PYTHONPATH=python python bench/conv_isa.py models [threads ...]
         [--isas avx2,avx512] [--models resnet,mobilenet-v2,convnext,efficientnet]
 
@@ -44,6 +45,11 @@ LAYERS = {
     "resnet 3x3 s2 128 @56->28": (128, 128, 56, 3, 2, 1),
     "resnet 1x1 256->64 @56": (256, 64, 56, 1, 1, 1),
     "resnet 1x1 512->2048 @7": (512, 2048, 7, 1, 1, 1),
+    "resnet-50 1x1 1024->256 @14": (1024, 256, 14, 1, 1, 1),
+    "resnet-50 1x1 256->1024 @14": (256, 1024, 14, 1, 1, 1),
+    "resnet-50 1x1 512->128 @28": (512, 128, 28, 1, 1, 1),
+    "resnet-50 1x1 2048->512 @7": (2048, 512, 7, 1, 1, 1),
+    "resnet-50 3x3 s2 256 @28->14": (256, 256, 28, 3, 2, 1),
     "mobilenet-v2 dw 3x3 s1 144 @56": (144, 144, 56, 3, 1, 144),
     "mobilenet-v2 dw 3x3 s1 384 @14": (384, 384, 14, 3, 1, 384),
     "mobilenet-v2 dw 3x3 s2 96 @112->56": (96, 96, 112, 3, 2, 96),
@@ -102,7 +108,7 @@ def fi_runner(model_or_path, threads: int):
     return lambda feeds: next(iter(model.run(feeds).values()))
 
 
-def child_layers(threads: int) -> dict:
+def child_layers(threads: int, only: list[str]) -> dict:
     from compare_models import interleaved_medians, set_threads_env
 
     set_threads_env(threads)
@@ -115,6 +121,8 @@ def child_layers(threads: int) -> dict:
     peak = _core._measure_peak(PEAK_KIND.get(isa, "fp32_fma_ymm"), 30_000_000) * threads
     rows = []
     for name, geo in LAYERS.items():
+        if not any(m in name for m in only):
+            continue
         model, flops = layer_model(*geo)
         x = np.random.default_rng(1).standard_normal((1, geo[0], geo[2], geo[2]))
         feeds = {"x": x.astype(np.float32)}
@@ -172,8 +180,8 @@ def layers_table(results: list[dict]) -> str:
         head,
         "|---|---|" + "---|---|---|" * len(results),
     ]
-    for i, name in enumerate(LAYERS):
-        row = f"| {name} | {results[0]['rows'][i]['flops'] / 1e6:.0f} |"
+    for i, first in enumerate(results[0]["rows"]):
+        row = f"| {first['layer']} | {first['flops'] / 1e6:.0f} |"
         for r in results:
             x = r["rows"][i]
             fi, ort = x["median_s"]["fastinfer"], x["median_s"]["onnxruntime"]
@@ -217,7 +225,7 @@ def take(args: list[str], flag: str, default: list[str]) -> list[str]:
 def main() -> int:
     args = sys.argv[1:]
     if args[:1] == ["--layers-child"]:
-        print(json.dumps(child_layers(int(args[1]))))
+        print(json.dumps(child_layers(int(args[1]), args[2].split("|"))))
         return 0
     if args[:1] == ["--models-child"]:
         print(json.dumps(child_models(json.loads(args[1]), int(args[2]))))
@@ -225,10 +233,11 @@ def main() -> int:
     mode = args.pop(0) if args else "layers"
     isas = take(args, "--isas", ISAS)
     models = take(args, "--models", CNNS)
+    only = take(args, "--layers", [""])
     threads = [int(a) for a in args] or [1, 2]
     if mode == "layers":
         for t in threads:
-            results = [run_child(isa, "--layers-child", str(t)) for isa in isas]
+            results = [run_child(isa, "--layers-child", str(t), "|".join(only)) for isa in isas]
             if t == threads[0]:
                 cpu = results[0]["cpu"]
                 print(f"CPU: {cpu['brand']} ({cpu['vendor']})\n")
