@@ -19,10 +19,11 @@ constexpr int64_t kBlock = 32;
 
 // Direct convolution, no dilation, of one image and group, on a zero-padded copy of its
 // input: for stride 1 xp holds channels of (hp x wp) with hp = out_h + kh - 1,
-// wp = out_w + kw - 1 (a stride s input is split into its s x s phases first, each such a
-// plane, see ConvKernel::run_direct), followed by at least 64 readable floats. Output
-// pixel (oy, ox) is flat position oy * wp + ox of the padded grid, and tap kk = (c, ky, kx)
-// reads xp at that position plus offs[kk] (stride 1: c * hp * wp + ky * wp + kx), so each
+// wp = out_w + kw - 1, each plane pp = hp * wp rounded up to 16 floats (a stride s input is
+// split into its s x s phases first, each such a plane, see ConvKernel::run_direct),
+// followed by at least 64 readable floats. Output pixel (oy, ox) is flat position
+// oy * wp + ox of the padded grid, and tap kk = (c, ky, kx) reads xp at that position plus
+// offs[kk] (stride 1: c * pp + ky * wp + kx), so each
 // kBlock flat positions are one GEMM panel read in place; positions with ox >= out_w are
 // computed and dropped.
 //
