@@ -14,6 +14,7 @@ from ..errors import InvalidModelError, UnsupportedOpError
 from ..fused import FUSED_ONLY_OPS, FUSED_SCHEMAS
 from ..ir import Graph
 from ..ir.graph import FUSED_DOMAIN
+from .conv_layout import blocked_conv_attrs
 
 # Ops that only reinterpret their input's bytes: lowered to aliases (no copy, no step)
 # unless their result is a graph output, which must land in the caller's buffer.
@@ -195,6 +196,7 @@ def lower(
     True the weight is dropped here too, so a model never holds all its weights twice (peak
     memory), only one layer's at a time."""
     check_supported(graph)
+    layouts = blocked_conv_attrs(graph)
     plan = _core.Plan()
     slots: dict[str, int] = {}
     constants: list[np.ndarray] = []
@@ -260,6 +262,7 @@ def lower(
         else:
             inputs = [slot(i) for i in node.inputs]
             attrs = {k: _core_attr(k, v, node.name) for k, v in node.attrs.items()}
+            attrs.update(layouts.get(id(node), {}))
             if op == "FusedLinear" and weight_prefix and node.inputs[1] in graph.constants:
                 shared_weight = node.inputs[1]
                 attrs["weight_id"] = f"{weight_prefix}/{shared_weight}"

@@ -18,6 +18,7 @@ from .. import _core
 from ..errors import InvalidModelError
 from ..ir import Graph
 from ..ir.graph import aligned
+from .conv_layout import blocked_conv_attrs
 from .lower import ALIAS_OPS, _code, _core_attr, _node_has_kernel, check_supported
 from .shape_engine import ShapeAnalysis
 from .shape_values import is_symbolic
@@ -62,6 +63,7 @@ def lower_poly(
 ) -> PolyCompiled:
     """Records the recipe of `graph`'s steps (from `analysis`) in a new `_core.PolyPlan`."""
     check_supported(graph)
+    layouts = blocked_conv_attrs(graph)
     table = analysis.table
     plan = _core.PolyPlan(arenas, capacity)
     keep: list[np.ndarray] = []
@@ -142,6 +144,7 @@ def lower_poly(
         else:
             inputs = [slot(i) for i in node.inputs]
             attrs = {k: _core_attr(k, v, node.name) for k, v in node.attrs.items()}
+            attrs.update(layouts.get(id(node), {}))
             if op == "FusedLinear" and weight_prefix and node.inputs[1] in graph.constants:
                 attrs["weight_id"] = f"{weight_prefix}/{node.inputs[1]}"
                 attrs["weight_released"] = int(node.inputs[1] in released)

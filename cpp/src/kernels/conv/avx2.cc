@@ -115,6 +115,13 @@ void im2col_panel_s1(const float* in, int64_t channels, const Window2d& g, int64
 
 // -- direct conv -----------------------------------------------------------------------
 
+// The first row tile of each block prefetches the next block's B lines, one tap at a time
+// (why: see prefetch_b in avx512.cc); a block here is 16 floats, at most two lines.
+inline void prefetch_b(const float* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + 15), _MM_HINT_T0);
+}
+
 // Where one block of 16 flat positions goes: per 8-lane vector the permutation that packs
 // its output-pixel lanes (ox < out_w) to the front, how many there are, and the output
 // index of the first. Output pixels are in flat order, so a vector's valid lanes are
@@ -135,7 +142,7 @@ struct BlockOut {
 // the B row of tap kk is xq + offs[kk] in the padded input, read unaligned.
 template <int MR, int NV>
 void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* xq,
-                 const BlockOut& e) {
+                 const BlockOut& e, const float* pf) {
   __m256 acc[MR][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
@@ -144,6 +151,7 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = xq + offs[kk];
+    if (pf) prefetch_b(pf + offs[kk]);
     __m256 bv[NV];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(b + 8 * v);
@@ -171,7 +179,8 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
   }
 }
 
-using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, const BlockOut&);
+using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, const BlockOut&,
+                        const float*);
 template <int NV, int... R>
 struct Tiles {
   static constexpr TileFn fns[] = {nullptr, &direct_tile<R, NV>...};
@@ -209,7 +218,8 @@ void direct_flat(const DirectConvArgs& a) {
       e.bias = a.bias ? a.bias + m0 : nullptr;
       e.res = a.res ? a.res + m0 * a.out_plane : nullptr;
       e.y = a.y + m0 * a.out_plane;
-      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, e);
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, e,
+                m0 == 0 && q + 16 < a.q_end ? a.xp + q + 16 : nullptr);
     }
   }
 }
@@ -220,7 +230,7 @@ void direct_flat(const DirectConvArgs& a) {
 template <int MR, int NV>
 void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* const* base,
                const float* bias, const float* res, float* y, int64_t out_plane, __m256 lo,
-               __m256 hi) {
+               __m256 hi, const float* pf) {
   __m256 acc[MR][NV];
 #pragma GCC unroll 8
   for (int r = 0; r < MR; ++r) {
@@ -229,6 +239,7 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     const int64_t off = offs[kk];
+    if (pf) prefetch_b(pf + off);
     __m256 bv[NV];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) bv[v] = _mm256_loadu_ps(base[v] + off);
@@ -253,7 +264,7 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
 }
 
 using RowsFn = void (*)(const float*, const int32_t*, int64_t, const float* const*, const float*,
-                        const float*, float*, int64_t, __m256, __m256);
+                        const float*, float*, int64_t, __m256, __m256, const float*);
 template <int NV, int... R>
 struct RowsTiles {
   static constexpr RowsFn fns[] = {nullptr, &rows_tile<R, NV>...};
@@ -273,11 +284,17 @@ void direct_rows(const DirectConvArgs& a) {
       base[v] = a.xp + oy * a.wp + ox;
     }
     const RowsFn* fns = n <= 8 ? T1::fns : T2::fns;
+    // The next block's first run, which the first row tile prefetches tap by tap.
+    const float* next = nullptr;
+    if (q + 16 < a.q_end) {
+      const int64_t oy = (q + 16) / a.out_w;
+      next = a.xp + oy * a.wp + (q + 16 - oy * a.out_w);
+    }
     for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
       const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
       fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, base, a.bias ? a.bias + m0 : nullptr,
                 a.res ? a.res + m0 * a.out_plane + q : nullptr, a.y + m0 * a.out_plane + q,
-                a.out_plane, lo, hi);
+                a.out_plane, lo, hi, m0 == 0 ? next : nullptr);
     }
   }
 }

@@ -70,6 +70,16 @@ void im2col_panel_s1(const float* in, int64_t channels, const Window2d& g, int64
 
 constexpr int kMr = 12;
 
+// Why: a B row of tap kk lies in input plane c(kk), so one block's taps read as many
+// streams as there are channels (256 on a 1x1 conv of 256 channels), more than the
+// hardware prefetchers track, and the first row tile of each block waited on those misses.
+// That tile prefetches the next block's two lines per tap instead. Measured on ResNet's
+// 1x1 256 -> 64 at 56x56 (1 thread): 20% less time; other layers unchanged within noise.
+inline void prefetch_b(const float* p) {
+  _mm_prefetch(reinterpret_cast<const char*>(p), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + 16), _MM_HINT_T0);
+}
+
 // Where one block of 32 flat positions goes: per 16-lane vector the lanes that are output
 // pixels (ox < out_w), the output index of its first such lane, and how many there are.
 // Output pixels are in flat order, so a vector's valid lanes are consecutive outputs: the
@@ -93,7 +103,7 @@ struct BlockOut {
 // and a second full vector there would be a sixth of the layer's work, all dropped).
 template <int MR, int NV>
 void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* xq,
-                 const BlockOut& e) {
+                 const BlockOut& e, const float* pf) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
@@ -102,6 +112,7 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     const float* b = xq + offs[kk];
+    if (pf) prefetch_b(pf + offs[kk]);
     __m512 bv[NV];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) bv[v] = _mm512_loadu_ps(b + 16 * v);
@@ -131,7 +142,8 @@ void direct_tile(const float* wt, const int32_t* offs, int64_t k, const float* x
   }
 }
 
-using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, const BlockOut&);
+using TileFn = void (*)(const float*, const int32_t*, int64_t, const float*, const BlockOut&,
+                        const float*);
 template <int NV, int... R>
 struct Tiles {
   static constexpr TileFn fns[] = {nullptr, &direct_tile<R, NV>...};
@@ -175,7 +187,8 @@ void direct_flat(const DirectConvArgs& a) {
       e.bias = a.bias ? a.bias + m0 : nullptr;
       e.res = a.res ? a.res + m0 * a.out_plane : nullptr;
       e.y = a.y + m0 * a.out_plane;
-      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, e);
+      fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, a.xp + q, e,
+                m0 == 0 && q + 32 < a.q_end ? a.xp + q + 32 : nullptr);
     }
   }
 }
@@ -188,7 +201,7 @@ void direct_flat(const DirectConvArgs& a) {
 template <int MR, int NV, bool SPLIT>
 void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* const* base, int64_t n,
                const float* bias, const float* res, float* y, int64_t out_plane, __m512 lo,
-               __m512 hi) {
+               __m512 hi, const float* pf) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r) {
@@ -197,6 +210,7 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
   }
   for (int64_t kk = 0; kk < k; ++kk) {
     const int64_t off = offs[kk];
+    if (pf) prefetch_b(pf + off);
     __m512 bv[NV];
 #pragma GCC unroll 2
     for (int v = 0; v < NV; ++v) {
@@ -233,7 +247,7 @@ void rows_tile(const float* wt, const int32_t* offs, int64_t k, const float* con
 }
 
 using RowsFn = void (*)(const float*, const int32_t*, int64_t, const float* const*, int64_t,
-                        const float*, const float*, float*, int64_t, __m512, __m512);
+                        const float*, const float*, float*, int64_t, __m512, __m512, const float*);
 template <int NV, bool SPLIT, int... R>
 struct RowsTiles {
   static constexpr RowsFn fns[] = {nullptr, &rows_tile<R, NV, SPLIT>...};
@@ -257,11 +271,17 @@ void direct_rows(const DirectConvArgs& a) {
       base[h] = a.xp + oy * a.wp + ox;
     }
     const RowsFn* fns = n <= 16 ? (split ? S1::fns : T1::fns) : (split ? S2::fns : T2::fns);
+    // The next block's first run, which the first row tile prefetches tap by tap.
+    const float* next = nullptr;
+    if (q + 32 < a.q_end) {
+      const int64_t oy = (q + 32) / a.out_w;
+      next = a.xp + oy * a.wp + (q + 32 - oy * a.out_w);
+    }
     for (int64_t m0 = 0; m0 < a.m; m0 += kMr) {
       const int64_t rows = std::min<int64_t>(kMr, a.m - m0);
       fns[rows](a.w_tiles + m0 * a.k, a.offs, a.k, base, n, a.bias ? a.bias + m0 : nullptr,
                 a.res ? a.res + m0 * a.out_plane + q : nullptr, a.y + m0 * a.out_plane + q,
-                a.out_plane, lo, hi);
+                a.out_plane, lo, hi, m0 == 0 ? next : nullptr);
     }
   }
 }
