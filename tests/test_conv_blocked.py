@@ -35,7 +35,7 @@ def from_blocked(a: np.ndarray, shape) -> np.ndarray:
     return a.reshape(n, c // B, h, w, B).transpose(0, 1, 4, 2, 3).reshape(shape)
 
 
-def run_blocked(x, w, b, strides, pads, act, layouts, res=None):
+def run_blocked(x, w, b, strides, pads, act, layouts, res=None, group=1):
     bx, by, br = layouts
     n, _, h, wd = x.shape
     m, _, kh, kw = w.shape
@@ -53,6 +53,7 @@ def run_blocked(x, w, b, strides, pads, act, layouts, res=None):
         "blocked_x": bx,
         "blocked_y": by,
         "blocked_r": br,
+        "group": group,
     }
     (got,) = run_node("FusedConv", inputs, [shape], attrs)
     return from_blocked(got, shape) if by else got
@@ -120,12 +121,79 @@ def test_no_bias_and_nan(isa, rng):
     check(got[ok], want[ok])
 
 
+# -- depthwise -------------------------------------------------------------------------------
+
+
+def run_dw(x, w, b, strides, pads, act, layouts, res=None):
+    return run_blocked(x, w, b, strides, pads, act, layouts, res=res, group=x.shape[1])
+
+
+@pytest.mark.parametrize("out_w", range(1, 20))
+@pytest.mark.parametrize("stride", [1, 2])
+def test_depthwise_every_width(isa, rng, out_w, stride):
+    # Widths 1..19 with pad 1: every tail of the 6- and 8-pixel tiles, and rows whose edge
+    # pixels are all there is (width 1 and 2: no interior column).
+    wd = (out_w - 1) * stride + 1
+    x = rng.standard_normal((1, 32, 5, wd)).astype(np.float32)
+    w = rng.standard_normal((32, 1, 3, 3)).astype(np.float32)
+    b = rng.standard_normal(32).astype(np.float32)
+    pads = (1, 1, 1, 1)
+    want = np.clip(conv_ref(x, w, b, strides=(stride,) * 2, pads=pads, group=32), 0, 6)
+    for layouts in [(1, 1, 0), (0, 1, 0), (1, 0, 0)]:
+        got = run_dw(x, w, b, (stride,) * 2, pads, "relu6", layouts)
+        assert got.shape == want.shape
+        check(got, want)
+
+
+@pytest.mark.parametrize(
+    "kernel, strides, pads",
+    [
+        ((3, 3), (1, 1), (0, 0, 0, 0)),
+        ((3, 3), (2, 2), (0, 0, 1, 1)),  # the asymmetric pads of TF-style "same"
+        ((5, 5), (1, 1), (2, 2, 2, 2)),
+        ((5, 5), (2, 2), (1, 2, 2, 1)),
+        ((7, 7), (1, 1), (3, 3, 3, 3)),  # ConvNeXt
+        ((3, 1), (1, 1), (1, 0, 1, 0)),
+        ((1, 1), (1, 1), (0, 0, 0, 0)),
+        ((3, 3), (3, 3), (2, 2, 2, 2)),  # windows wholly in the padding
+    ],
+)
+@pytest.mark.parametrize("layouts", LAYOUTS)
+def test_depthwise_windows_and_layouts(isa, rng, kernel, strides, pads, layouts):
+    x = rng.standard_normal((2, 48, 9, 11)).astype(np.float32)
+    w = rng.standard_normal((48, 1, *kernel)).astype(np.float32)
+    b = rng.standard_normal(48).astype(np.float32)
+    ref = conv_ref(x, w, b, strides=strides, pads=pads, group=48)
+    res = rng.standard_normal(ref.shape).astype(np.float32) if layouts[2] else None
+    got = run_dw(x, w, b, strides, pads, "relu", layouts, res=res)
+    check(got, ACTS["relu"](ref + (res if res is not None else 0)))
+
+
+def test_depthwise_no_bias_and_nan(isa, rng):
+    x = rng.standard_normal((1, 16, 6, 6)).astype(np.float32)
+    x[0, 5, 0, 3] = np.nan  # on the top edge: the rows that skip the padding
+    w = rng.standard_normal((16, 1, 3, 3)).astype(np.float32)
+    want = conv_ref(x, w, pads=(1, 1, 1, 1), group=16)
+    got = run_dw(x, w, None, (1, 1), (1, 1, 1, 1), "", (1, 1, 0))
+    assert np.array_equal(np.isnan(got), np.isnan(want))
+    assert np.isnan(got).sum() == 6  # 2 rows x 3 columns of channel 5
+    ok = ~np.isnan(want)
+    check(got[ok], want[ok])
+
+
 def test_ineligible_conv_is_refused():
     x = np.zeros((1, 32, 4, 4), np.float32)
     w = np.zeros((32, 16, 3, 3), np.float32)
     with pytest.raises(ValueError, match="blocked layout needs a 2-D conv with group 1"):
         run_node(
             "FusedConv", [(x, False), (w, True)], [(1, 32, 2, 2)], {"group": 2, "blocked_y": 1}
+        )
+    # Depthwise with a channel multiplier (2 outputs per input) has no blocked kernel.
+    w = np.zeros((32, 1, 3, 3), np.float32)
+    x = np.zeros((1, 16, 4, 4), np.float32)
+    with pytest.raises(ValueError, match=r"or depthwise, one output channel per input"):
+        run_node(
+            "FusedConv", [(x, False), (w, True)], [(1, 32, 2, 2)], {"group": 16, "blocked_x": 1}
         )
 
 
@@ -217,25 +285,50 @@ def test_chain_with_more_ends_than_interior_stays_nchw():
     assert layouts_by_conv(model) == {}
 
 
-def test_pointwise_pairs_around_depthwise_stay_nchw():
-    rng = np.random.default_rng(1)
+def mobilenet_block(rng, mult=1):
+    """expand 1x1 -> depthwise 3x3 (mult outputs per input) -> project 1x1 -> expand2 1x1."""
     inits, nodes = [], []
     nodes += conv_node("expand", "x", "e", 16, 96, 1, 1, inits, rng)
-    w = rng.standard_normal((96, 1, 3, 3)).astype(np.float32)
+    w = rng.standard_normal((96 * mult, 1, 3, 3)).astype(np.float32)
     inits.append(numpy_helper.from_array(w, "dw.w"))
-    nodes.append(helper.make_node("Conv", ["e", "dw.w"], ["d"], group=96, pads=[1] * 4))
-    nodes += conv_node("project", "d", "p", 96, 16, 1, 1, inits, rng, relu=False)
+    nodes.append(helper.make_node("Conv", ["e", "dw.w"], ["d"], group=96, pads=[1] * 4, name="dw"))
+    nodes += conv_node("project", "d", "p", 96 * mult, 16, 1, 1, inits, rng, relu=False)
     nodes += conv_node("expand2", "p", "e2", 16, 96, 1, 1, inits, rng)
     graph = helper.make_graph(
         nodes, "mbv2",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 16, 8, 8])],
-        [helper.make_tensor_value_info("e2", TensorProto.FLOAT, [1, 96, 8, 8])],
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["n", 16, 8, 8])],
+        [helper.make_tensor_value_info("e2", TensorProto.FLOAT, ["n", 96, 8, 8])],
         initializer=inits,
     )  # fmt: skip
-    model = fastinfer.load(
-        helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)]), backend="native"
-    )
-    assert layouts_by_conv(model) == {}  # one interior-less chain: project -> expand2
+    return helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+
+
+def test_depthwise_joins_the_chain():
+    model = fastinfer.load(mobilenet_block(np.random.default_rng(1)), backend="native")
+    assert layouts_by_conv(model) == {
+        "expand": (0, 1, 0),
+        "dw": (1, 1, 0),
+        "project": (1, 1, 0),
+        "expand2": (1, 0, 0),
+    }
+
+
+def test_depthwise_with_a_multiplier_breaks_the_chain():
+    # 2 outputs per input channel: no blocked kernel, so the chain splits into
+    # expand (alone) and project -> expand2, each without interior convs.
+    model = fastinfer.load(mobilenet_block(np.random.default_rng(1), mult=2), backend="native")
+    assert layouts_by_conv(model) == {}
+
+
+@pytest.mark.parametrize("batch", [1, 2])
+@pytest.mark.parametrize("mult", [1, 2])
+def test_mobilenet_block_against_onnxruntime(isa, batch, mult, monkeypatch):
+    proto = mobilenet_block(np.random.default_rng(4), mult)
+    x = np.random.default_rng(5).standard_normal((batch, 16, 8, 8)).astype(np.float32)
+    sess = ort.InferenceSession(proto.SerializeToString(), providers=["CPUExecutionProvider"])
+    (want,) = sess.run(None, {"x": x})
+    got = fastinfer.load(proto, backend="native").run({"x": x})["e2"]
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-4 * np.abs(want).max())
 
 
 @pytest.mark.parametrize("batch", [1, 3])

@@ -1,15 +1,15 @@
 """Which convolutions keep their tensors in the channel-blocked layout (NCHW16c).
 
 A tensor between convolutions is stored blocked, (N, C/16, H, W, 16), when the plan owns
-both ends of it: its producer and every consumer are eligible convolutions (2-D, group 1, no
-dilation, float32, channels in multiples of 16) that read it as their input or residual, and
-it is not a graph output. Those convs then run the blocked kernels (cpp/src/ops/conv/
-blocked.h), whose tiles broadcast one pixel and load 16 output channels per vector from
-contiguous memory; a chain's first conv reorders its NCHW input and its last writes NCHW,
-so nothing outside the chain sees the layout. A residual may be in either layout (the
-kernel reorders an NCHW one). A chain whose convs mostly sit at its ends (each
-reordering its input or output) is not worth it and stays NCHW: MobileNetV2's pointwise
-pairs around each depthwise conv measured slower blocked.
+both ends of it: its producer and every consumer are eligible convolutions (2-D, no
+dilation, float32, channels in multiples of 16; group 1, or depthwise with one output
+channel per input channel) that read it as their input or residual, and it is not a graph
+output. Those convs then run the blocked kernels (cpp/src/ops/conv/blocked.h), whose tiles
+broadcast one pixel and load 16 output channels per vector from contiguous memory (a
+depthwise tile: one vector per pixel and tap); a chain's first conv reorders its NCHW input
+and its last writes NCHW, so nothing outside the chain sees the layout. A residual may be
+in either layout (the kernel reorders an NCHW one). A chain whose convs mostly sit at its
+ends (each reordering its input or output) is not worth it and stays NCHW.
 
 The layout is decided at lowering and passed as kernel attributes (``blocked_x``,
 ``blocked_y``, ``blocked_r``); the graph IR, saved models and exports stay NCHW.
@@ -36,10 +36,11 @@ def _eligible(graph: Graph, node: Node) -> bool:
         return False
     if graph.value(node.inputs[0]).dtype not in (None, np.dtype(np.float32)):
         return False
-    if int(node.attrs.get("group", 1)) != 1:
-        return False
     if any(int(d) != 1 for d in node.attrs.get("dilations", [1, 1])):
         return False
+    group = int(node.attrs.get("group", 1))
+    if group != 1:  # depthwise, one output channel per input channel
+        return group == w.shape[0] and w.shape[1] == 1 and w.shape[0] % BLOCK == 0
     return w.shape[0] % BLOCK == 0 and w.shape[1] % BLOCK == 0
 
 

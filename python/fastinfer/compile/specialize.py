@@ -18,7 +18,6 @@ import warnings
 from collections.abc import Mapping
 
 import numpy as np
-import onnx
 from onnx.reference import ReferenceEvaluator
 
 from ..errors import InvalidModelError
@@ -27,8 +26,6 @@ from ..ir.onnx_io import _value_of, to_onnx
 
 # Ops whose output depends on the input's shape only, not its values.
 SHAPE_ONLY_OPS = {"Shape", "Size"}
-# Constants bigger than this go to shape inference as typed inputs without data.
-INFERENCE_DATA_LIMIT = 4096
 
 
 def _with_input_shapes(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> Graph:
@@ -41,21 +38,13 @@ def _with_input_shapes(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> G
 
 def inferred_shapes(graph: Graph, shapes: Mapping[str, tuple[int, ...]]) -> dict[str, Value]:
     """Static dtype and shape of every value ONNX shape inference can pin down."""
-    from ..passes.unfuse import unfuse
+    from ..passes.refresh_shapes import infer_value_infos
 
-    g = _with_input_shapes(graph, shapes)
-    keep = set(g.input_names)
-    # Stale or symbolic value infos would only conflict with the concrete dims.
-    g.values = {k: v for k, v in g.values.items() if k in keep}
-    for v in g.outputs:
-        g.values[v.name] = Value(v.name, graph.value(v.name).dtype, None)
-    model = to_onnx(unfuse(g), with_value_info=False, constants_as_inputs_over=INFERENCE_DATA_LIMIT)
-    try:
-        inferred = onnx.shape_inference.infer_shapes(model, strict_mode=False, data_prop=True)
-    except Exception:  # inference failing is not fatal: the reference run decides
-        return {}
+    infos = infer_value_infos(_with_input_shapes(graph, shapes))
+    if infos is None:
+        return {}  # the reference run decides
     out: dict[str, Value] = {}
-    for vi in list(inferred.graph.value_info) + list(inferred.graph.output):
+    for vi in infos:
         v = _value_of(vi)
         if v.dtype is not None and v.is_static:
             out[v.name] = v

@@ -15,6 +15,7 @@ from .fuse_layernorm import fuse_layernorm
 from .fuse_linear import fuse_linear
 from .fuse_silu import fuse_silu
 from .onnx_attention import onnx_attention
+from .refresh_shapes import refresh_shapes
 
 Pass = Callable[[Graph], int]
 
@@ -37,6 +38,10 @@ _ALL: list[Pass] = [
     dead_code,
 ]
 LEVELS: dict[str, list[Pass]] = {"none": [], "basic": _BASIC, "all": _ALL}
+# Run once, after the first round of "all": folding has then made the exporter's shape
+# arithmetic constant, and fusions that compare shapes (a residual Add's operands) match in
+# the next round (see refresh_shapes.py). Once, because inference is the slowest pass.
+_REFRESH_AFTER_FIRST_ROUND = {"all"}
 
 # A guard only: every rewrite removes nodes or turns ONNX ops into fused ones that no pass
 # matches again, so a fixed point comes in 2-3 rounds.
@@ -68,11 +73,15 @@ def optimize(graph: Graph, level: str = "all") -> dict[str, int]:
         raise ValueError(f"unknown optimization level '{level}'; expected one of {list(LEVELS)}")
     passes = LEVELS[level]
     totals = {p.__name__: 0 for p in passes}
-    for _ in range(MAX_ROUNDS):
+    for round_ in range(MAX_ROUNDS):
         changed = 0
         for p in passes:
             n = p(graph)
             totals[p.__name__] += n
+            changed += n
+        if round_ == 0 and level in _REFRESH_AFTER_FIRST_ROUND:
+            n = refresh_shapes(graph)
+            totals["refresh_shapes"] = n
             changed += n
         if changed == 0:
             break
@@ -90,4 +99,5 @@ __all__ = [
     "fuse_linear",
     "fuse_silu",
     "optimize",
+    "refresh_shapes",
 ]

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/conv_blocked/dw_rows.h"
 #include "kernels/conv_blocked/kernels.h"
 
 namespace fastinfer::conv_blocked {
@@ -77,9 +78,102 @@ void conv(const BlockedConvArgs& a) {
   }
 }
 
+// Depthwise: up to 6 pixels of one block, two ymm each (12 accumulators, 2 weight vectors);
+// per tap two weight loads shared by the tile's pixels, one input load per FMA.
+constexpr int64_t kDwP = 6;
+
+template <int P>
+void dw_tile(const BlockedDwArgs& a, const DwRow& r, int64_t ox, int64_t kx_begin, int64_t kx_end) {
+  __m256 acc[P][2];
+#pragma GCC unroll 6
+  for (int j = 0; j < P; ++j) acc[j][0] = acc[j][1] = _mm256_setzero_ps();
+  const int64_t ix0 = ox * a.sw - a.pad_l, step = a.sw * kC;
+  for (int64_t ky = r.ky_begin; ky < r.ky_end; ++ky) {
+    const float* w = r.w + ky * a.kw * kC;
+    for (int64_t kx = kx_begin; kx < kx_end; ++kx) {
+      const float* x = r.x + ((r.iy0 + ky) * a.in_w + ix0 + kx) * kC;
+      const __m256 w0 = _mm256_loadu_ps(w + kx * kC), w1 = _mm256_loadu_ps(w + kx * kC + 8);
+#pragma GCC unroll 6
+      for (int j = 0; j < P; ++j) {
+        acc[j][0] = _mm256_fmadd_ps(_mm256_loadu_ps(x + j * step), w0, acc[j][0]);
+        acc[j][1] = _mm256_fmadd_ps(_mm256_loadu_ps(x + j * step + 8), w1, acc[j][1]);
+      }
+    }
+  }
+  const __m256 lo = _mm256_set1_ps(a.lo), hi = _mm256_set1_ps(a.hi);
+  for (int h = 0; h < 2; ++h) {
+    const __m256 bias = r.bias ? _mm256_loadu_ps(r.bias + 8 * h) : _mm256_setzero_ps();
+#pragma GCC unroll 6
+    for (int j = 0; j < P; ++j) {
+      __m256 v = _mm256_add_ps(acc[j][h], bias);
+      if (r.res) v = _mm256_add_ps(v, _mm256_loadu_ps(r.res + (ox + j) * kC + 8 * h));
+      // max(lo, v) returns v when v is NaN, so NaN passes through.
+      _mm256_storeu_ps(r.y + (ox + j) * kC + 8 * h, _mm256_min_ps(hi, _mm256_max_ps(lo, v)));
+    }
+  }
+}
+
+void dw(const BlockedDwArgs& a) {
+  using DwFn = void (*)(const BlockedDwArgs&, const DwRow&, int64_t, int64_t, int64_t);
+  static constexpr DwFn fns[kDwP + 1] = {nullptr,     &dw_tile<1>, &dw_tile<2>, &dw_tile<3>,
+                                         &dw_tile<4>, &dw_tile<5>, &dw_tile<6>};
+  dw_rows<kDwP>(a, [](const BlockedDwArgs& a, const DwRow& r, int64_t ox, int64_t n, int64_t k0,
+                      int64_t k1) { fns[n](a, r, ox, k0, k1); });
+}
+
+// r[l] <- the l-th column of the 8 x 8 tile in r: per 128-bit lane the unpacks and
+// shuffles give u[4g + i] = pixels i and 4 + i of channels 4g..4g+3, then the lane
+// permutes join each pixel's halves.
+inline void transpose8(__m256 r[8]) {
+  __m256 t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 8; g += 4) {
+    u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+    u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xee);
+    u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+    u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xee);
+  }
+  for (int i = 0; i < 4; ++i) {
+    r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
+    r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
+  }
+}
+
+// 8 pixels at a time, as two 8 x 8 tiles (channels 0-7 and 8-15).
+void to_blocked(const float* src, int64_t plane, float* dst) {
+  int64_t p0 = 0;
+  for (; p0 + 8 <= plane; p0 += 8) {
+    for (int h = 0; h < 2; ++h) {
+      __m256 r[8];
+      for (int l = 0; l < 8; ++l) r[l] = _mm256_loadu_ps(src + (8 * h + l) * plane + p0);
+      transpose8(r);
+      for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + (p0 + j) * kC + 8 * h, r[j]);
+    }
+  }
+  reorder_tail(src, plane, p0, dst, true);
+}
+
+void from_blocked(const float* src, int64_t plane, float* dst) {
+  int64_t p0 = 0;
+  for (; p0 + 8 <= plane; p0 += 8) {
+    for (int h = 0; h < 2; ++h) {
+      __m256 r[8];
+      for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src + (p0 + j) * kC + 8 * h);
+      transpose8(r);
+      for (int l = 0; l < 8; ++l) _mm256_storeu_ps(dst + (8 * h + l) * plane + p0, r[l]);
+    }
+  }
+  reorder_tail(src, plane, p0, dst, false);
+}
+
 }  // namespace
 
 // 16 taps per pass: 16 x 16 x 16 floats = 16 KB of weights.
-const ConvBlockedKernels kConvBlockedAvx2 = {"f32-conv-nchw16c-6x16-avx2", 1, 16, &conv};
+const ConvBlockedKernels kConvBlockedAvx2 = {
+    "f32-conv-nchw16c-6x16-avx2",  1,   16,          &conv,
+    "f32-dwconv-nchw16c-6px-avx2", &dw, &to_blocked, &from_blocked};
 
 }  // namespace fastinfer::conv_blocked

@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/conv_blocked/dw_rows.h"
 #include "kernels/conv_blocked/kernels.h"
 
 namespace fastinfer::conv_blocked {
@@ -96,9 +97,101 @@ void conv(const BlockedConvArgs& a) {
   }
 }
 
+// Depthwise: up to 8 pixels of one block, one zmm each; per tap one weight load shared by
+// the tile's pixels, whose input vectors the FMAs read from memory (one load per FMA).
+constexpr int64_t kDwP = 8;
+
+template <int P>
+void dw_tile(const BlockedDwArgs& a, const DwRow& r, int64_t ox, int64_t kx_begin, int64_t kx_end) {
+  __m512 acc[P];
+#pragma GCC unroll 8
+  for (int j = 0; j < P; ++j) acc[j] = _mm512_setzero_ps();
+  const int64_t ix0 = ox * a.sw - a.pad_l, step = a.sw * kC;
+  for (int64_t ky = r.ky_begin; ky < r.ky_end; ++ky) {
+    const float* w = r.w + ky * a.kw * kC;
+    for (int64_t kx = kx_begin; kx < kx_end; ++kx) {
+      const float* x = r.x + ((r.iy0 + ky) * a.in_w + ix0 + kx) * kC;
+      const __m512 wv = _mm512_loadu_ps(w + kx * kC);
+#pragma GCC unroll 8
+      for (int j = 0; j < P; ++j)
+        acc[j] = _mm512_fmadd_ps(_mm512_loadu_ps(x + j * step), wv, acc[j]);
+    }
+  }
+  const __m512 lo = _mm512_set1_ps(a.lo), hi = _mm512_set1_ps(a.hi);
+  const __m512 bias = r.bias ? _mm512_loadu_ps(r.bias) : _mm512_setzero_ps();
+#pragma GCC unroll 8
+  for (int j = 0; j < P; ++j) {
+    __m512 v = _mm512_add_ps(acc[j], bias);
+    if (r.res) v = _mm512_add_ps(v, _mm512_loadu_ps(r.res + (ox + j) * kC));
+    _mm512_storeu_ps(r.y + (ox + j) * kC, _mm512_min_ps(hi, _mm512_max_ps(lo, v)));
+  }
+}
+
+void dw(const BlockedDwArgs& a) {
+  using DwFn = void (*)(const BlockedDwArgs&, const DwRow&, int64_t, int64_t, int64_t);
+  static constexpr DwFn fns[kDwP + 1] = {nullptr,     &dw_tile<1>, &dw_tile<2>,
+                                         &dw_tile<3>, &dw_tile<4>, &dw_tile<5>,
+                                         &dw_tile<6>, &dw_tile<7>, &dw_tile<8>};
+  dw_rows<kDwP>(a, [](const BlockedDwArgs& a, const DwRow& r, int64_t ox, int64_t n, int64_t k0,
+                      int64_t k1) { fns[n](a, r, ox, k0, k1); });
+}
+
+// r[l] <- the l-th column of the 16 x 16 tile in r (rows in, rows out). Per 128-bit lane k:
+// after the ps and pd unpacks, u[4g + i] holds pixel 4k + i of channels 4g..4g+3; the two
+// rounds of 128-bit shuffles gather each pixel's four channel quads.
+inline void transpose16(__m512 r[16]) {
+  __m512 t[16], u[16];
+  for (int i = 0; i < 16; i += 2) {
+    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
+    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
+  }
+  for (int g = 0; g < 16; g += 4) {
+    const __m512d a = _mm512_castps_pd(t[g]), b = _mm512_castps_pd(t[g + 1]);
+    const __m512d c = _mm512_castps_pd(t[g + 2]), d = _mm512_castps_pd(t[g + 3]);
+    u[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
+    u[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
+    u[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
+    u[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
+  }
+  for (int i = 0; i < 4; ++i) {
+    const __m512 a0 = _mm512_shuffle_f32x4(u[i], u[4 + i], 0x88);
+    const __m512 b0 = _mm512_shuffle_f32x4(u[8 + i], u[12 + i], 0x88);
+    const __m512 a1 = _mm512_shuffle_f32x4(u[i], u[4 + i], 0xdd);
+    const __m512 b1 = _mm512_shuffle_f32x4(u[8 + i], u[12 + i], 0xdd);
+    r[i] = _mm512_shuffle_f32x4(a0, b0, 0x88);
+    r[8 + i] = _mm512_shuffle_f32x4(a0, b0, 0xdd);
+    r[4 + i] = _mm512_shuffle_f32x4(a1, b1, 0x88);
+    r[12 + i] = _mm512_shuffle_f32x4(a1, b1, 0xdd);
+  }
+}
+
+void to_blocked(const float* src, int64_t plane, float* dst) {
+  int64_t p0 = 0;
+  for (; p0 + kC <= plane; p0 += kC) {
+    __m512 r[16];
+    for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_ps(src + l * plane + p0);
+    transpose16(r);
+    for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + (p0 + j) * kC, r[j]);
+  }
+  reorder_tail(src, plane, p0, dst, true);
+}
+
+void from_blocked(const float* src, int64_t plane, float* dst) {
+  int64_t p0 = 0;
+  for (; p0 + kC <= plane; p0 += kC) {
+    __m512 r[16];
+    for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + (p0 + j) * kC);
+    transpose16(r);
+    for (int l = 0; l < 16; ++l) _mm512_storeu_ps(dst + l * plane + p0, r[l]);
+  }
+  reorder_tail(src, plane, p0, dst, false);
+}
+
 }  // namespace
 
 // 8 taps per pass: 8 x 16 x 64 floats = 32 KB of weights, swept over the pass's pixels.
-const ConvBlockedKernels kConvBlockedAvx512 = {"f32-conv-nchw16c-6x64-avx512", kMaxNb, 8, &conv};
+const ConvBlockedKernels kConvBlockedAvx512 = {
+    "f32-conv-nchw16c-6x64-avx512",  kMaxNb, 8,           &conv,
+    "f32-dwconv-nchw16c-8px-avx512", &dw,    &to_blocked, &from_blocked};
 
 }  // namespace fastinfer::conv_blocked

@@ -23,7 +23,7 @@ void fill_kernels(Isa isa) {
 #endif
 }
 
-std::string describe_kernels() { return g_kernels->name; }
+std::string describe_kernels() { return std::string(g_kernels->name) + ", " + g_kernels->dw_name; }
 
 FASTINFER_KERNEL_FAMILY("conv_blocked", fill_kernels, describe_kernels);
 

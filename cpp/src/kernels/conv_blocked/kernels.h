@@ -45,11 +45,53 @@ struct BlockedConvArgs {
 };
 using BlockedConvFn = void (*)(const BlockedConvArgs& a);
 
+// Depthwise convolution (one input channel per output channel, no dilation) of one image,
+// blocked in and out, channel blocks [cb_begin, cb_end), output rows [oy_begin, oy_end):
+//   y = min(hi, max(lo, sum over the window's taps inside the input + bias + res)) (NaN kept).
+// The input is read unpadded: the kernel skips taps outside it (rows per output row, columns
+// only for the few edge pixels, so the interior runs without tests). Why not the conv's
+// padded copy: depthwise conv does 9 FMAs per input float, so one more pass over its input
+// would cost as much as the conv.
+//   x: in_h x in_w pixels of 16 floats per block, block cb at cb * in_h * in_w * 16.
+//   w: per block kh * kw taps of 16 floats, block cb at cb * kh * kw * 16.
+//   bias: 16 floats per block from block 0 (or null); y and res: blocks of out_h * out_w.
+struct BlockedDwArgs {
+  const float* x;
+  int64_t in_h, in_w, pad_t, pad_l;
+  int64_t kh, kw, sh, sw, out_h, out_w;
+  const float* w;
+  const float* bias;
+  const float* res;
+  float lo, hi;
+  int64_t cb_begin, cb_end, oy_begin, oy_end;
+  float* y;
+};
+using BlockedDwFn = void (*)(const BlockedDwArgs& a);
+
+// The columns [ox_begin, ox_end) of output row oy whose taps all lie inside the input's
+// columns; the kernels' vector tiles cover them, the edge pixels go one at a time.
+struct DwInterior {
+  int64_t ox_begin, ox_end;
+};
+DwInterior dw_interior(const BlockedDwArgs& a);
+
+// The pixels [p0, plane) of a reorder, one float at a time (the vector paths' tails).
+void reorder_tail(const float* src, int64_t plane, int64_t p0, float* dst, bool to_blocked);
+
+// Layout changes at a chain's ends, one block of 16 channels: to_blocked reads 16 planes of
+// `plane` floats (plane floats apart) and writes plane pixels of 16 floats; from_blocked
+// the inverse. The vector paths transpose 16 x 16 tiles in registers (pixel-strided
+// scalar stores touched a new cache line per float).
+using ReorderFn = void (*)(const float* src, int64_t plane, float* dst);
+
 struct ConvBlockedKernels {
   const char* name;
   int64_t max_nb;     // output blocks per group (the weights are packed in groups of max_nb)
   int64_t pass_taps;  // taps per pass
   BlockedConvFn conv;
+  const char* dw_name;
+  BlockedDwFn dw;
+  ReorderFn to_blocked, from_blocked;
 };
 
 extern const ConvBlockedKernels kConvBlockedRef;

@@ -26,25 +26,13 @@ float* scratch(int which, int64_t count) {
 
 // NCHW planes -> blocked planes: blocks [b0, b1) of (n, cb) = n * cb_count + cb.
 void to_blocked(const float* x, int64_t plane, int64_t b0, int64_t b1, float* xb) {
-  for (int64_t b = b0; b < b1; ++b) {
-    const float* src = x + b * kC * plane;
-    float* dst = xb + b * kC * plane;
-    for (int64_t l = 0; l < kC; ++l) {
-      const float* s = src + l * plane;
-      for (int64_t p = 0; p < plane; ++p) dst[p * kC + l] = s[p];
-    }
-  }
+  const conv_blocked::ReorderFn fn = conv_blocked::conv_blocked_kernels().to_blocked;
+  for (int64_t b = b0; b < b1; ++b) fn(x + b * kC * plane, plane, xb + b * kC * plane);
 }
 
 void from_blocked(const float* xb, int64_t plane, int64_t b0, int64_t b1, float* x) {
-  for (int64_t b = b0; b < b1; ++b) {
-    const float* src = xb + b * kC * plane;
-    float* dst = x + b * kC * plane;
-    for (int64_t l = 0; l < kC; ++l) {
-      float* d = dst + l * plane;
-      for (int64_t p = 0; p < plane; ++p) d[p] = src[p * kC + l];
-    }
-  }
+  const conv_blocked::ReorderFn fn = conv_blocked::conv_blocked_kernels().from_blocked;
+  for (int64_t b = b0; b < b1; ++b) fn(xb + b * kC * plane, plane, x + b * kC * plane);
 }
 
 // Runs fn(b0, b1) over `blocks` planes of `plane` pixels in tasks of ~16K floats.
@@ -54,6 +42,17 @@ void over_blocks(int64_t blocks, int64_t plane, Fn fn) {
   parallel_for(
       ceil_div(blocks, per), [&](int64_t t) { fn(t * per, std::min(blocks, (t + 1) * per)); },
       static_cast<int>(std::clamp<int64_t>(blocks * plane * kC >> 14, 1, 1 << 20)));
+}
+
+// `src` (batch x channels planes of `plane` pixels) as blocked: itself when it already is,
+// else reordered into scratch `which`.
+const float* as_blocked(const float* src, bool is_blocked, int64_t batch, int64_t channels,
+                        int64_t plane, int which) {
+  if (is_blocked) return src;
+  float* buf = scratch(which, batch * channels * plane);
+  over_blocks(batch * channels / kC, plane,
+              [&](int64_t b0, int64_t b1) { to_blocked(src, plane, b0, b1, buf); });
+  return buf;
 }
 
 }  // namespace
@@ -103,46 +102,34 @@ void run_blocked_conv(const BlockedConvProblem& p) {
   const bool padded = hp != h.in || wp != w.in;
   const int64_t pplane = hp * wp * kC;
 
-  // The input as blocked planes of (hp x wp): read in place when it already is.
+  // The input as blocked planes of (hp x wp): read in place when it already is. Unpadded:
+  // reordered into scratch 0; padded: reordered into scratch 1, then copied into scratch 0's
+  // padded planes (scratch 1 is free again for the residual).
   const float* xp = p.x;
-  if (!p.x_blocked || padded) {
+  if (!padded) {
+    xp = as_blocked(p.x, p.x_blocked, p.batch, p.in_c, in_plane, 0);
+  } else {
     float* buf = scratch(0, p.batch * icb * pplane);
-    const float* xb = p.x;
-    if (!p.x_blocked && padded) {
-      float* tmp = scratch(1, p.batch * p.in_c * in_plane);
-      over_blocks(p.batch * icb, in_plane,
-                  [&](int64_t b0, int64_t b1) { to_blocked(p.x, in_plane, b0, b1, tmp); });
-      xb = tmp;
-    }
-    if (!padded) {
-      over_blocks(p.batch * icb, in_plane,
-                  [&](int64_t b0, int64_t b1) { to_blocked(p.x, in_plane, b0, b1, buf); });
-    } else {
-      over_blocks(p.batch * icb, hp * wp, [&](int64_t b0, int64_t b1) {
-        for (int64_t b = b0; b < b1; ++b) {
-          float* dst = buf + b * pplane;
-          const float* src = xb + b * in_plane * kC;
-          std::memset(dst, 0, sizeof(float) * h.pad_begin * wp * kC);
-          for (int64_t iy = 0; iy < h.in; ++iy) {
-            float* row = dst + (iy + h.pad_begin) * wp * kC;
-            std::memset(row, 0, sizeof(float) * w.pad_begin * kC);
-            std::memcpy(row + w.pad_begin * kC, src + iy * w.in * kC, sizeof(float) * w.in * kC);
-            std::memset(row + (w.pad_begin + w.in) * kC, 0, sizeof(float) * w.pad_end * kC);
-          }
-          std::memset(dst + (h.pad_begin + h.in) * wp * kC, 0, sizeof(float) * h.pad_end * wp * kC);
+    const float* xb = as_blocked(p.x, p.x_blocked, p.batch, p.in_c, in_plane, 1);
+    over_blocks(p.batch * icb, hp * wp, [&](int64_t b0, int64_t b1) {
+      for (int64_t b = b0; b < b1; ++b) {
+        float* dst = buf + b * pplane;
+        const float* src = xb + b * in_plane * kC;
+        std::memset(dst, 0, sizeof(float) * h.pad_begin * wp * kC);
+        for (int64_t iy = 0; iy < h.in; ++iy) {
+          float* row = dst + (iy + h.pad_begin) * wp * kC;
+          std::memset(row, 0, sizeof(float) * w.pad_begin * kC);
+          std::memcpy(row + w.pad_begin * kC, src + iy * w.in * kC, sizeof(float) * w.in * kC);
+          std::memset(row + (w.pad_begin + w.in) * kC, 0, sizeof(float) * w.pad_end * kC);
         }
-      });
-    }
+        std::memset(dst + (h.pad_begin + h.in) * wp * kC, 0, sizeof(float) * h.pad_end * wp * kC);
+      }
+    });
     xp = buf;
   }
   // The residual blocked (the kernel reads it so).
-  const float* res = p.res;
-  if (res && !p.r_blocked) {
-    float* buf = scratch(1, p.batch * p.out_c * out_plane);
-    over_blocks(p.batch * ocb, out_plane,
-                [&](int64_t b0, int64_t b1) { to_blocked(p.res, out_plane, b0, b1, buf); });
-    res = buf;
-  }
+  const float* res =
+      p.res ? as_blocked(p.res, p.r_blocked, p.batch, p.out_c, out_plane, 1) : nullptr;
   float* yb = p.y_blocked ? p.y : scratch(2, p.batch * p.out_c * out_plane);
 
   const int64_t taps = icb * h.kernel * w.kernel;
@@ -197,6 +184,65 @@ void run_blocked_conv(const BlockedConvProblem& p) {
       threads);
   if (!p.y_blocked) {
     over_blocks(p.batch * ocb, out_plane,
+                [&](int64_t b0, int64_t b1) { from_blocked(yb, out_plane, b0, b1, p.y); });
+  }
+}
+
+std::vector<float> pack_blocked_dw_weights(const float* w, int64_t channels, int64_t taps) {
+  std::vector<float> packed(channels * taps);
+  for (int64_t c = 0; c < channels; ++c) {
+    for (int64_t t = 0; t < taps; ++t) packed[(c / kC * taps + t) * kC + c % kC] = w[c * taps + t];
+  }
+  return packed;
+}
+
+void run_blocked_depthwise(const BlockedDwProblem& p) {
+  const conv_blocked::ConvBlockedKernels& cfg = conv_blocked::conv_blocked_kernels();
+  const WindowAxis &h = p.g.h, &w = p.g.w;
+  const int64_t cbs = p.channels / kC;
+  const int64_t in_plane = h.in * w.in, out_plane = h.out * w.out;
+  const float* x = as_blocked(p.x, p.x_blocked, p.batch, p.channels, in_plane, 0);
+  const float* res =
+      p.res ? as_blocked(p.res, p.r_blocked, p.batch, p.channels, out_plane, 1) : nullptr;
+  float* yb = p.y_blocked ? p.y : scratch(2, p.batch * p.channels * out_plane);
+
+  const int64_t macs = p.batch * p.channels * out_plane * h.kernel * w.kernel;
+  const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 17, 1, 1 << 20));
+  const int64_t runners = std::min<int64_t>(threads, num_threads());
+  // Rows per task: about four tasks per runner, so that uneven rows (edges) even out.
+  const int64_t rows = std::clamp<int64_t>(p.batch * cbs * h.out / (4 * runners), 1, h.out);
+  const int64_t chunks = ceil_div(h.out, rows);
+  parallel_for(
+      p.batch * cbs * chunks,
+      [&](int64_t task) {
+        const int64_t n = task / (cbs * chunks), cb = task / chunks % cbs, c = task % chunks;
+        conv_blocked::BlockedDwArgs a;
+        a.x = x + n * p.channels * in_plane;
+        a.in_h = h.in;
+        a.in_w = w.in;
+        a.pad_t = h.pad_begin;
+        a.pad_l = w.pad_begin;
+        a.kh = h.kernel;
+        a.kw = w.kernel;
+        a.sh = h.stride;
+        a.sw = w.stride;
+        a.out_h = h.out;
+        a.out_w = w.out;
+        a.w = p.w;
+        a.bias = p.bias;
+        a.res = res ? res + n * p.channels * out_plane : nullptr;
+        a.lo = p.lo;
+        a.hi = p.hi;
+        a.cb_begin = cb;
+        a.cb_end = cb + 1;
+        a.oy_begin = c * rows;
+        a.oy_end = std::min(h.out, a.oy_begin + rows);
+        a.y = yb + n * p.channels * out_plane;
+        cfg.dw(a);
+      },
+      threads);
+  if (!p.y_blocked) {
+    over_blocks(p.batch * cbs, out_plane,
                 [&](int64_t b0, int64_t b1) { from_blocked(yb, out_plane, b0, b1, p.y); });
   }
 }

@@ -2,7 +2,8 @@
 // the plan keeps blocked (compile/conv_layout.py sets the kernel's blocked_x / blocked_y
 // attributes): the input is read blocked or reordered into blocked padded planes, the
 // table's blocked kernel (kernels/conv_blocked/) computes groups of output blocks, and the
-// output is left blocked or reordered back to NCHW.
+// output is left blocked or reordered back to NCHW. Depthwise convs in a chain take the
+// table's blocked depthwise kernel the same way.
 #pragma once
 
 #include <cstdint>
@@ -26,6 +27,26 @@ struct BlockedConvProblem {
 };
 
 void run_blocked_conv(const BlockedConvProblem& p);
+
+// Depthwise conv (group == channels, one output channel per input channel) in the chain:
+// the table's blocked depthwise kernel reads the input unpadded, so a blocked input is read
+// in place (an NCHW one is reordered first).
+struct BlockedDwProblem {
+  const float* x;     // blocked (x_blocked) or NCHW, batch x channels x (h.in x w.in)
+  const float* w;     // packed by pack_blocked_dw_weights
+  const float* bias;  // channels, or null
+  const float* res;   // output-shaped, blocked (r_blocked) or NCHW, or null
+  float lo, hi;
+  Window2d g;
+  int64_t batch, channels;  // a multiple of 16
+  bool x_blocked, y_blocked, r_blocked;
+  float* y;
+};
+
+void run_blocked_depthwise(const BlockedDwProblem& p);
+
+// W (channels, 1, kh, kw) as blocks of 16 channels, block cb's tap t at (cb * taps + t) * 16.
+std::vector<float> pack_blocked_dw_weights(const float* w, int64_t channels, int64_t taps);
 
 // Per tap (icb, ky, kx) its offset from a pixel's window origin in the padded blocked input
 // (see kernels/conv_blocked/kernels.h); built once per kernel.

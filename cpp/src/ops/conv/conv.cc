@@ -147,6 +147,7 @@ class ConvKernel final : public plan::Kernel {
   // them blocked takes the blocked route.
   bool blocked_x = false, blocked_y = false, blocked_r = false;
   std::vector<int32_t> blocked_offs;
+  std::vector<float> blocked_dw_w;  // a blocked depthwise conv's packed weights
 
   void run(const void* const* inputs, void* const* outputs) const override {
     const float* x = static_cast<const float*>(inputs[0]);
@@ -155,6 +156,24 @@ class ConvKernel final : public plan::Kernel {
     const int64_t in_plane = g.h.in * g.w.in, out_plane = g.h.out * g.w.out;
     const int64_t taps = g.h.kernel * g.w.kernel, k = cg * taps;
     const float* res = residual ? static_cast<const float*>(inputs[3]) : nullptr;
+    if (cg == 1 && (blocked_x || blocked_y || blocked_r)) {
+      BlockedDwProblem p;
+      p.x = x;
+      p.w = blocked_dw_w.data();
+      p.bias = bias.empty() ? nullptr : bias.data();
+      p.res = res;
+      p.lo = lo;
+      p.hi = hi;
+      p.g = g;
+      p.batch = batch;
+      p.channels = out_c;
+      p.x_blocked = blocked_x;
+      p.y_blocked = blocked_y;
+      p.r_blocked = blocked_r;
+      p.y = y;
+      run_blocked_depthwise(p);
+      return;
+    }
     if (cg == 1) {
       DepthwiseProblem p;
       p.x = x;
@@ -679,14 +698,20 @@ std::unique_ptr<plan::Kernel> make_conv(const plan::KernelSpec& spec) {
   kern->blocked_r = kern->residual && plan::attr_int(spec.attrs, "blocked_r", 0) != 0;
   if (kern->blocked_x || kern->blocked_y || kern->blocked_r) {
     const Window2d& g = kern->g;
-    if (xs.size() != 4 || groups != 1 || kern->in_c % conv_blocked::kC != 0 ||
+    const bool depthwise = groups == kern->in_c && kern->out_c == kern->in_c;
+    if (xs.size() != 4 || (groups != 1 && !depthwise) || kern->in_c % conv_blocked::kC != 0 ||
         kern->out_c % conv_blocked::kC != 0 || g.h.dilation != 1 || g.w.dilation != 1) {
       fail(spec,
-           "the blocked layout needs a 2-D conv with group 1, no dilation and channels "
-           "in multiples of 16, got X " +
-               shape_str(xs) + ", W " + shape_str(ws));
+           "the blocked layout needs a 2-D conv with group 1 (or depthwise, one output "
+           "channel per input channel), no dilation and channels in multiples of 16, got X " +
+               shape_str(xs) + ", W " + shape_str(ws) + ", group " + std::to_string(groups));
     }
-    kern->blocked_offs = blocked_offsets(g, kern->in_c);
+    if (depthwise) {
+      kern->blocked_dw_w =
+          pack_blocked_dw_weights(kern->cw->weights.data(), kern->out_c, g.h.kernel * g.w.kernel);
+    } else {
+      kern->blocked_offs = blocked_offsets(g, kern->in_c);
+    }
     return kern;
   }
   setup_direct(kern.get());
