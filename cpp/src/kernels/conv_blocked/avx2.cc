@@ -14,8 +14,9 @@ namespace {
 
 constexpr int kMaxP = 6;
 
+// pf: weight lines this tile prefetches into L2, one per channel step (see avx512.cc).
 template <int P>
-void tile(const BlockedConvArgs& a, int64_t p0) {
+void tile(const BlockedConvArgs& a, int64_t p0, const float* pf) {
   int64_t base[P];
 #pragma GCC unroll 6
   for (int j = 0; j < P; ++j) {
@@ -36,9 +37,11 @@ void tile(const BlockedConvArgs& a, int64_t p0) {
 #pragma GCC unroll 6
     for (int j = 0; j < P; ++j) px[j] = xt + base[j];
     const float* wt = a.w + t * kC * kC;
+    const float* pft = pf + (t - a.t_begin) * kC * kC;
     // Not unrolled, so that GCC keeps the 12 accumulators in registers (see avx512.cc).
 #pragma GCC unroll 1
     for (int l = 0; l < kC; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(pft + l * kC), _MM_HINT_T1);
       const __m256 w0 = _mm256_loadu_ps(wt + l * kC), w1 = _mm256_loadu_ps(wt + l * kC + 8);
 #pragma GCC unroll 6
       for (int j = 0; j < P; ++j) {
@@ -71,10 +74,14 @@ void tile(const BlockedConvArgs& a, int64_t p0) {
 }
 
 void conv(const BlockedConvArgs& a) {
-  static constexpr void (*fns[kMaxP + 1])(const BlockedConvArgs&, int64_t) = {
+  static constexpr void (*fns[kMaxP + 1])(const BlockedConvArgs&, int64_t, const float*) = {
       nullptr, &tile<1>, &tile<2>, &tile<3>, &tile<4>, &tile<5>, &tile<6>};
-  for (int64_t p = a.p_begin; p < a.p_end; p += kMaxP) {
-    fns[std::min<int64_t>(kMaxP, a.p_end - p)](a, p);
+  // The next pass's weights, fetched as in avx512.cc: one 16-channel row per step, so the
+  // first tile of a pass prefetches all of the next pass.
+  const float* next = a.w + a.t_end * kC * kC;
+  const int64_t per_tile = (a.t_end - a.t_begin) * kC * kC;
+  for (int64_t p = a.p_begin, i = 0; p < a.p_end; p += kMaxP, ++i) {
+    fns[std::min<int64_t>(kMaxP, a.p_end - p)](a, p, next + i * per_tile);
   }
 }
 
@@ -173,7 +180,7 @@ void from_blocked(const float* src, int64_t plane, float* dst) {
 
 // 16 taps per pass: 16 x 16 x 16 floats = 16 KB of weights.
 const ConvBlockedKernels kConvBlockedAvx2 = {
-    "f32-conv-nchw16c-6x16-avx2",  1,   16,          &conv,
+    "f32-conv-nchw16c-6x16-avx2",  1,   16,          kMaxP,        &conv,
     "f32-dwconv-nchw16c-6px-avx2", &dw, &to_blocked, &from_blocked};
 
 }  // namespace fastinfer::conv_blocked

@@ -17,8 +17,9 @@ namespace {
 constexpr int kMaxP = 6;
 constexpr int kMaxNb = 4;
 
+// pf: weight lines this tile prefetches into L2, one per channel step (see conv()).
 template <int P, int NB>
-void tile(const BlockedConvArgs& a, int64_t p0) {
+void tile(const BlockedConvArgs& a, int64_t p0, const float* pf) {
   int64_t base[P];
 #pragma GCC unroll 6
   for (int j = 0; j < P; ++j) {
@@ -42,10 +43,12 @@ void tile(const BlockedConvArgs& a, int64_t p0) {
 #pragma GCC unroll 6
     for (int j = 0; j < P; ++j) px[j] = xt + base[j];
     const float* wt = a.w + t * kC * row;
+    const float* pft = pf + (t - a.t_begin) * kC * kC;
     // Not unrolled: unrolling the 16 channels made GCC spill accumulators (28 of the 32
     // registers are live) and shuffle them between registers.
 #pragma GCC unroll 1
     for (int l = 0; l < kC; ++l) {
+      _mm_prefetch(reinterpret_cast<const char*>(pft + l * kC), _MM_HINT_T1);
       __m512 wv[NB];
 #pragma GCC unroll 4
       for (int b = 0; b < NB; ++b) wv[b] = _mm512_loadu_ps(wt + l * row + b * kC);
@@ -81,7 +84,7 @@ void tile(const BlockedConvArgs& a, int64_t p0) {
   }
 }
 
-using TileFn = void (*)(const BlockedConvArgs&, int64_t);
+using TileFn = void (*)(const BlockedConvArgs&, int64_t, const float*);
 template <int NB>
 struct Row {
   static constexpr TileFn fns[kMaxP + 1] = {nullptr,      &tile<1, NB>, &tile<2, NB>, &tile<3, NB>,
@@ -92,8 +95,14 @@ void conv(const BlockedConvArgs& a) {
   static constexpr const TileFn* table[kMaxNb + 1] = {nullptr, Row<1>::fns, Row<2>::fns,
                                                       Row<3>::fns, Row<4>::fns};
   const TileFn* fns = table[a.nb];
-  for (int64_t p = a.p_begin; p < a.p_end; p += kMaxP) {
-    fns[std::min<int64_t>(kMaxP, a.p_end - p)](a, p);
+  // Why prefetch: the first tile of a pass would otherwise wait on memory for the pass's
+  // weights (32 KB), which late layers (2048 -> 512 at 7 x 7: 4 MB of weights, 49 pixels)
+  // read cold. Each tile fetches the next weight lines in order, one per channel step, so
+  // the next pass's (or the next group's) weights are in L2 when it starts.
+  const float* next = a.w + a.t_end * kC * a.nb * kC;
+  const int64_t per_tile = (a.t_end - a.t_begin) * kC * kC;
+  for (int64_t p = a.p_begin, i = 0; p < a.p_end; p += kMaxP, ++i) {
+    fns[std::min<int64_t>(kMaxP, a.p_end - p)](a, p, next + i * per_tile);
   }
 }
 
@@ -191,7 +200,7 @@ void from_blocked(const float* src, int64_t plane, float* dst) {
 
 // 8 taps per pass: 8 x 16 x 64 floats = 32 KB of weights, swept over the pass's pixels.
 const ConvBlockedKernels kConvBlockedAvx512 = {
-    "f32-conv-nchw16c-6x64-avx512",  kMaxNb, 8,           &conv,
+    "f32-conv-nchw16c-6x64-avx512",  kMaxNb, 8,           kMaxP,        &conv,
     "f32-dwconv-nchw16c-8px-avx512", &dw,    &to_blocked, &from_blocked};
 
 }  // namespace fastinfer::conv_blocked

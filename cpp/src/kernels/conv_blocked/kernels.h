@@ -86,8 +86,9 @@ using ReorderFn = void (*)(const float* src, int64_t plane, float* dst);
 
 struct ConvBlockedKernels {
   const char* name;
-  int64_t max_nb;     // output blocks per group (the weights are packed in groups of max_nb)
-  int64_t pass_taps;  // taps per pass
+  int64_t max_nb;       // output blocks per group (the weights are packed in groups of max_nb)
+  int64_t pass_taps;    // taps per pass
+  int64_t tile_pixels;  // output pixels per register tile
   BlockedConvFn conv;
   const char* dw_name;
   BlockedDwFn dw;

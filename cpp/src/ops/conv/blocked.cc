@@ -135,12 +135,17 @@ void run_blocked_conv(const BlockedConvProblem& p) {
   const int64_t taps = icb * h.kernel * w.kernel;
   const int64_t groups = ceil_div(ocb, cfg.max_nb);
   const int64_t gstride = taps * kC * cfg.max_nb * kC;
-  // Why segments of 48 pixels: a pass sweeps its segment once per tap pass, so the
+  // Why segments of about 48 pixels: a pass sweeps its segment once per tap pass, so the
   // segment's partial sums (48 x 64 channels = 12 KB) stay in L1 beside the pass's weights.
   // Segments of 24 to 96 and passes of 4 to 16 taps measured the same on ResNet-50
-  // (avx512, 1 thread); all taps in one pass was 7% slower.
-  constexpr int64_t kSeg = 48;
+  // (avx512, 1 thread); all taps in one pass was 7% slower. Why equal segments of whole
+  // tiles, at most kMaxSeg: each segment streams the group's weights again, and late
+  // stages have small planes and large weights (7 x 7 = 49 pixels against 2.4 MB for a
+  // 3 x 3 512 -> 512 conv): one segment of 49, not 48 + 1.
+  constexpr int64_t kMaxSeg = 64;
   const int64_t kPass = cfg.pass_taps;
+  const int64_t tile = cfg.tile_pixels;
+  const int64_t kSeg = ceil_div(ceil_div(out_plane, ceil_div(out_plane, kMaxSeg)), tile) * tile;
   const int64_t segs = ceil_div(out_plane, kSeg);
   const int64_t macs = p.batch * p.out_c * p.in_c * h.kernel * w.kernel * out_plane;
   const int threads = static_cast<int>(std::clamp<int64_t>(macs >> 18, 1, 1 << 20));
