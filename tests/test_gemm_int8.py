@@ -28,8 +28,7 @@ def random_case(rng, m, k, n, w_min=-128):
     return a, w
 
 
-# Weights in [-127, 127] (what symmetric quantization produces) run the AVX2 path's shifted
-# tile; weights containing -128 its exact fallback.
+# Weights in [-127, 127] (what symmetric quantization produces) and the full s8 range.
 @pytest.mark.parametrize("w_min", [-127, -128])
 @pytest.mark.parametrize("m,k,n", SHAPES)
 @pytest.mark.parametrize("zero_point", [0, 128, 255])

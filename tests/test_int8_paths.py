@@ -1,9 +1,9 @@
 """Every int8 GEMM path gives bit-identical results on the same inputs.
 
-The AVX2 tile shifts activations to s8 and multiplies |x| by sign(w, x), which cannot
-negate -128; weights containing -128 take its exact fallback (the lo/hi split). The
-AVX-VNNI and AVX-512 VNNI tiles use vpdpbusd directly. All of them must agree with the
-scalar path and with an int64 numpy reference, bit for bit, at the value extremes.
+The AVX2 tile widens u8 and s8 to int16 and multiplies with vpmaddwd; the AVX-512 (BW)
+tile splits activation bytes as a = lo + 128 * hi for vpmaddubsw; the AVX-VNNI and
+AVX-512 VNNI tiles use vpdpbusd directly. All of them must agree with the scalar path and
+with an int64 numpy reference, bit for bit, at the value extremes (-128 weights included).
 """
 
 from __future__ import annotations
@@ -48,12 +48,11 @@ def weights(rng, k, n, full_range):
 @pytest.mark.parametrize("m", range(1, 10))
 @pytest.mark.parametrize("k,n", [(1, 1), (3, 8), (5, 17), (66, 65), (131, 130), (1027, 16)])
 def test_random_bit_identical(rng, full_range, m, k, n):
-    # K not a multiple of 4 (a partial group) nor of the shift chunk; N tails inside a
+    # K not a multiple of 4 (a partial group) nor of the widening chunk; N tails inside a
     # 64-column panel and across panels; every row count of the 4- and 6-row tiles.
     a = rng.integers(0, 256, size=(m, k), dtype=np.uint8)
     w = weights(rng, k, n, full_range)
     packed = kernels.pack_int8_quantized(w)
-    assert packed.has_int8_min is full_range
     for zp in (0, 128, 255):
         results = on_every_isa(lambda zp=zp: kernels.gemm_u8s8(a, packed, a_zero_point=zp))
         assert_all_equal(results, int_gemm(a, w, zp))
@@ -65,9 +64,9 @@ def test_random_bit_identical(rng, full_range, m, k, n):
 )
 @pytest.mark.parametrize("zero_point", [0, 255])
 def test_runs_of_extremes(a_value, w_value, zero_point):
-    # Constant runs are where a saturating int16 pair would show: 2 * 255 * -127 and
-    # 2 * 128 * 127 (x = a - 128 = -128 against 127) sit at the limits. K = 4099 spans
-    # several shift chunks and ends in a partial group.
+    # Constant runs are where a saturating int16 pair would show: 2 * 255 * -128 and
+    # 2 * 255 * 127 do not fit int16. K = 4099 spans several widening chunks of 1024 and
+    # ends in a partial group.
     m, k, n = 9, 4099, 70
     a = np.full((m, k), a_value, dtype=np.uint8)
     w = np.full((k, n), w_value, dtype=np.int8)
@@ -96,8 +95,8 @@ def test_alternating_extremes(rng, full_range):
 
 @pytest.mark.parametrize("a_value,w_value", [(255, -127), (0, 127), (255, -128)])
 def test_largest_k(a_value, w_value):
-    # K = kMaxK, the largest for which int32 is exact; the shifted tile's accumulator and
-    # its zero-point correction each stay within int32 there as well.
+    # K = kMaxK, the largest for which int32 is exact; each tile's accumulator and the
+    # zero-point correction stay within int32 there as well.
     k, n = 65793, 5
     a = np.full((2, k), a_value, dtype=np.uint8)
     w = np.full((k, n), w_value, dtype=np.int8)
@@ -125,12 +124,3 @@ def test_dequant_bit_identical(rng, activation):
         )
     )
     assert_all_equal(results, results["scalar"])
-
-
-def test_quantized_weights_never_hold_int8_min(rng):
-    # Symmetric quantization clamps to [-127, 127], so models quantized by fastinfer always
-    # take the fast AVX2 tile.
-    w = rng.standard_normal((40, 30)).astype(np.float32)
-    w[3, 4] = -100.0  # the column's largest magnitude, negative
-    assert not kernels.pack_int8(w).has_int8_min
-    assert not kernels.pack_int8(w, per_channel=False).has_int8_min

@@ -156,9 +156,6 @@ void register_int8(py::module_& m) {
       .def_property_readonly("per_channel", [](const PackedWeights& w) { return w.per_channel; })
       .def_property_readonly("nbytes", &PackedWeights::nbytes)
       .def_property_readonly(
-          "has_int8_min", [](const PackedWeights& w) { return w.has_int8_min; },
-          "Whether any weight is -128 (the AVX2 path then uses its slower exact tile).")
-      .def_property_readonly(
           "scales",
           [](const PackedWeights& w) {
             return copy_to_numpy(w.scales.data(), w.per_channel ? w.n : 1);

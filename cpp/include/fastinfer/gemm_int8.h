@@ -26,10 +26,6 @@ struct PackedWeights {
   int64_t k = 0, n = 0;
   int64_t k_groups = 0, n_panels = 0;
   bool per_channel = false;
-  // Whether any weight is -128. Symmetric quantization never produces it, but weights
-  // packed from a user's model may; the AVX2 tile cannot negate it and falls back to a
-  // slower exact one for such weights.
-  bool has_int8_min = false;
   AlignedBuffer<int8_t> data;       // n_panels * k_groups * kPanelN * kGroupK
   AlignedBuffer<int32_t> col_sums;  // n_panels * kPanelN: sum_k w[k, n], for zero points
   AlignedBuffer<float> scales;      // n_panels * kPanelN: per column (a tensor scale repeated)

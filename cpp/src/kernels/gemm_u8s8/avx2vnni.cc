@@ -1,7 +1,7 @@
 // AVX-VNNI path (Alder Lake and later, Zen 5 client; VEX-encoded vpdpbusd on ymm, 16
 // registers): vpdpbusd multiplies u8 activations by s8 weights and adds groups of four
 // products straight into int32 lanes, exact over the full u8 x s8 range, so the
-// activations are used as they are (a_offset 0) and -128 needs no fallback.
+// activations are used as they are.
 //
 // Tile measured like avx2.cc's (one tile on a hot panel, 1 thread, Zen 5, int8_avx_vnni
 // peak 472 Gop/s, shared machine): 2x32 368 Gop/s, 4x16 440, 3x32 478, 6x16 484. 6 rows x
@@ -101,7 +101,7 @@ void tile_avx2vnni(const uint8_t* a, int64_t lda, int mr, const int8_t* panel, i
 
 }  // namespace
 
-const KernelSet kAvx2VnniKernels = {
-    "qu8s8-gemm-6x16c4-avx2vnni", kMr, tile_avx2vnni, 0, epilogue_avx2, nullptr};
+const KernelSet kAvx2VnniKernels = {"qu8s8-gemm-6x16c4-avx2vnni", kMr, tile_avx2vnni,
+                                    epilogue_avx2};
 
 }  // namespace fastinfer::int8

@@ -97,7 +97,7 @@ void tile_avx512vnni(const uint8_t* a, int64_t lda, int mr, const int8_t* panel,
 
 }  // namespace
 
-const KernelSet kAvx512VnniKernels = {
-    "qu8s8-gemm-6x64c4-avx512vnni", kMr, tile_avx512vnni, 0, epilogue_avx512, nullptr};
+const KernelSet kAvx512VnniKernels = {"qu8s8-gemm-6x64c4-avx512vnni", kMr, tile_avx512vnni,
+                                      epilogue_avx512};
 
 }  // namespace fastinfer::int8

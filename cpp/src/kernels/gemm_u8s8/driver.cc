@@ -17,7 +17,7 @@ constexpr int kMaxMr = 8;
 // Below this many multiply-adds per thread, waking another thread costs more than it saves.
 constexpr int64_t kMinMacsPerThread = int64_t{1} << 20;
 // Row tiles per task: enough to reuse a weight panel from L2 many times, few enough that
-// large problems still split into plenty of tasks. On the AVX2 path (4-row tiles) 4, 16 and
+// large problems still split into plenty of tasks. On the AVX2 path (then 4-row tiles) 4, 16 and
 // 32 gave the same speed within noise at 128x768x768 .. 512x4096x4096 on Zen 5 (1 MB L2).
 // What must stay in L2 is the panel (256 KB at K = 4096); each tile's activations are read
 // once. Whether a Zen 3's 512 KB L2 wants a K split could not be measured here.
@@ -43,13 +43,7 @@ void fill_kernels(Isa isa) {
 #endif
 }
 
-std::string describe_kernels() {
-  std::string names = g_kernels->name;
-  if (g_kernels->int8_min_fallback) {
-    names += std::string(" (weights with -128: ") + g_kernels->int8_min_fallback->name + ")";
-  }
-  return names;
-}
+std::string describe_kernels() { return g_kernels->name; }
 
 FASTINFER_KERNEL_FAMILY("gemm_u8s8", fill_kernels, describe_kernels);
 
@@ -71,9 +65,7 @@ const char* gemm_kernel_name() { return gemm_kernels().name; }
 void gemm_u8s8(const uint8_t* a, int64_t m, int64_t lda, const PackedWeights& w, const Epilogue& ep,
                void* out, int64_t ldc) {
   if (m <= 0) return;
-  const KernelSet& active = gemm_kernels();
-  const KernelSet& ks =
-      w.has_int8_min && active.int8_min_fallback ? *active.int8_min_fallback : active;
+  const KernelSet& ks = gemm_kernels();
   const int mr = std::min(ks.mr, kMaxMr);
   const int64_t m_tiles = (m + mr - 1) / mr;
   const int64_t macs = m * w.k * w.n;
@@ -103,7 +95,7 @@ void gemm_u8s8(const uint8_t* a, int64_t m, int64_t lda, const PackedWeights& w,
           const int64_t row0 = tile * mr;
           const int rows = static_cast<int>(std::min<int64_t>(mr, m - row0));
           ks.tile(a + row0 * lda, lda, rows, w.data.data() + panel * panel_bytes, w.k, acc);
-          ks.epilogue(acc, rows, ncols, row0, col0, w, ep, ks.a_offset, out, ldc);
+          ks.epilogue(acc, rows, ncols, row0, col0, w, ep, out, ldc);
         }
       },
       threads);

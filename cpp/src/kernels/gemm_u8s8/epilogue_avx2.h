@@ -25,15 +25,14 @@ static inline __m256 activate_avx2(Activation act, __m256 y) {
 }
 
 static void epilogue_avx2(const int32_t* acc, int mr, int ncols, int64_t row0, int64_t col0,
-                          const PackedWeights& w, const Epilogue& ep, int32_t a_offset, void* out,
-                          int64_t ldc) {
+                          const PackedWeights& w, const Epilogue& ep, void* out, int64_t ldc) {
   // col0 is a multiple of kPanelN and the column arrays are padded to whole panels, so
   // the full-vector loads below stay in bounds and aligned.
   const int32_t* col_sums = w.col_sums.data() + col0;
   const float* w_scales = w.scales.data() + col0;
   for (int r = 0; r < mr; ++r) {
     const int64_t row = row0 + r;
-    const int32_t zp_scalar = row_zero_point(ep, row) - a_offset;
+    const int32_t zp_scalar = row_zero_point(ep, row);
     const float sa_scalar = row_scale(ep, row);
     const __m256i zp = _mm256_set1_epi32(zp_scalar);
     const __m256 sa = _mm256_set1_ps(sa_scalar);

@@ -25,15 +25,14 @@ static inline __m512 activate_avx512(Activation act, __m512 y) {
 }
 
 static void epilogue_avx512(const int32_t* acc, int mr, int ncols, int64_t row0, int64_t col0,
-                            const PackedWeights& w, const Epilogue& ep, int32_t a_offset, void* out,
-                            int64_t ldc) {
+                            const PackedWeights& w, const Epilogue& ep, void* out, int64_t ldc) {
   // col0 is a multiple of kPanelN and the column arrays are padded to whole panels, so
   // the full-vector loads below stay in bounds and aligned; only stores are masked.
   const int32_t* col_sums = w.col_sums.data() + col0;
   const float* w_scales = w.scales.data() + col0;
   for (int r = 0; r < mr; ++r) {
     const int64_t row = row0 + r;
-    const __m512i zp = _mm512_set1_epi32(row_zero_point(ep, row) - a_offset);
+    const __m512i zp = _mm512_set1_epi32(row_zero_point(ep, row));
     const __m512 sa = _mm512_set1_ps(row_scale(ep, row));
     for (int c = 0; c < ncols; c += 16) {
       const __mmask16 m = ncols - c >= 16 ? static_cast<__mmask16>(0xFFFF)

@@ -37,7 +37,6 @@ PackedWeights pack_quantized(const int8_t* w, int64_t k, int64_t n, const float*
       const int8_t v = w[kk * n + c];
       dst[((panel * p.k_groups + g) * kPanelN + col) * kGroupK + j] = v;
       p.col_sums.data()[c] += v;
-      p.has_int8_min |= v == -128;
     }
   }
   for (int64_t c = 0; c < n; ++c) {

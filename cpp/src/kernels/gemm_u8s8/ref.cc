@@ -24,10 +24,9 @@ void tile_ref(const uint8_t* a, int64_t lda, int mr, const int8_t* panel, int64_
 }
 
 void epilogue_ref(const int32_t* acc, int mr, int ncols, int64_t row0, int64_t col0,
-                  const PackedWeights& w, const Epilogue& ep, int32_t a_offset, void* out,
-                  int64_t ldc) {
+                  const PackedWeights& w, const Epilogue& ep, void* out, int64_t ldc) {
   for (int r = 0; r < mr; ++r) {
-    const int32_t zp = row_zero_point(ep, row0 + r) - a_offset;
+    const int32_t zp = row_zero_point(ep, row0 + r);
     const float sa = row_scale(ep, row0 + r);
     for (int c = 0; c < ncols; ++c) {
       const int32_t corrected = acc[r * kPanelN + c] - zp * w.col_sums.data()[col0 + c];
@@ -38,6 +37,6 @@ void epilogue_ref(const int32_t* acc, int mr, int ncols, int64_t row0, int64_t c
 
 }  // namespace
 
-const KernelSet kRefKernels = {"qu8s8-gemm-4x64c4-scalar", kMr, tile_ref, 0, epilogue_ref, nullptr};
+const KernelSet kRefKernels = {"qu8s8-gemm-4x64c4-scalar", kMr, tile_ref, epilogue_ref};
 
 }  // namespace fastinfer::int8
