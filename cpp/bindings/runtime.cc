@@ -111,6 +111,7 @@ void register_runtime(py::module_& m) {
             {"fp32_fma_ymm", Isa::kAvx2, &peak::fp32_fma_ymm_flops_per_second},
             {"int8_maddubs", Isa::kAvx2, &peak::int8_maddubs_ops_per_second},
             {"int8_avx_vnni", Isa::kAvx2Vnni, &peak::int8_avx_vnni_ops_per_second},
+            {"int8_maddubs_zmm", Isa::kAvx512, &peak::int8_maddubs_zmm_ops_per_second},
         };
         for (const Kind& k : kinds) {
           if (kind != k.name) continue;
@@ -123,7 +124,7 @@ void register_runtime(py::module_& m) {
         }
         throw std::invalid_argument(
             "kind must be one of int8_vnni, fp32_fma, fp32_fma_ymm, "
-            "int8_maddubs, int8_avx_vnni; got '" +
+            "int8_maddubs, int8_avx_vnni, int8_maddubs_zmm; got '" +
             kind + "'");
       },
       py::arg("kind"), py::arg("iterations") = 20000000,

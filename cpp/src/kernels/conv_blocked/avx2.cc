@@ -31,11 +31,20 @@ void tile(const BlockedConvArgs& a, int64_t p0, const float* pf) {
       acc[j][h] = a.first ? _mm256_setzero_ps() : _mm256_loadu_ps(y + j * kC + 8 * h);
     }
   }
+  // The next tile's residual and input lines, prefetched as in avx512.cc (why there).
+  if (a.last && a.res) {
+#pragma GCC unroll 6
+    for (int j = 0; j < P; ++j)
+      _mm_prefetch(reinterpret_cast<const char*>(a.res + (p0 + P + j) * kC), _MM_HINT_T0);
+  }
   for (int64_t t = a.t_begin; t < a.t_end; ++t) {
     const float* xt = a.xp + a.offs[t];
     const float* px[P];
 #pragma GCC unroll 6
     for (int j = 0; j < P; ++j) px[j] = xt + base[j];
+#pragma GCC unroll 6
+    for (int j = 0; j < P; ++j)
+      _mm_prefetch(reinterpret_cast<const char*>(px[j] + P * a.sw * kC), _MM_HINT_T0);
     const float* wt = a.w + t * kC * kC;
     const float* pft = pf + (t - a.t_begin) * kC * kC;
     // Not unrolled, so that GCC keeps the 12 accumulators in registers (see avx512.cc).

@@ -37,11 +37,29 @@ void tile(const BlockedConvArgs& a, int64_t p0, const float* pf) {
     }
   }
   constexpr int64_t row = NB * kC;
+  // Why prefetch the next tile's residual and input lines: a 1x1 conv does only 16-256
+  // FMAs per input float, too few to hide the L3 latency of streams the hardware
+  // prefetchers follow late (one per input block, 200 KB apart at 56 x 56). On Zen 5
+  // (avx512, 1 thread, batch 8) this took a 1x1 256 -> 64 conv from 5.2 to 3.5 ms and the
+  // 64 -> 256 one with its residual from 5.3 to 4.0 ms (onnxruntime: 3.7 and 4.4).
+  // Prefetching the output lines as well measured the same.
+  if (a.last && a.res) {
+    const float* next_res = a.res + (p0 + P) * kC;
+#pragma GCC unroll 4
+    for (int b = 0; b < NB; ++b) {
+#pragma GCC unroll 6
+      for (int j = 0; j < P; ++j)
+        _mm_prefetch(reinterpret_cast<const char*>(next_res + b * block + j * kC), _MM_HINT_T0);
+    }
+  }
   for (int64_t t = a.t_begin; t < a.t_end; ++t) {
     const float* xt = a.xp + a.offs[t];
     const float* px[P];
 #pragma GCC unroll 6
     for (int j = 0; j < P; ++j) px[j] = xt + base[j];
+#pragma GCC unroll 6
+    for (int j = 0; j < P; ++j)  // the next tile's pixels (same row but at a row's end)
+      _mm_prefetch(reinterpret_cast<const char*>(px[j] + P * a.sw * kC), _MM_HINT_T0);
     const float* wt = a.w + t * kC * row;
     const float* pft = pf + (t - a.t_begin) * kC * kC;
     // Not unrolled: unrolling the 16 channels made GCC spill accumulators (28 of the 32

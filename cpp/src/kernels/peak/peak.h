@@ -12,4 +12,7 @@ double fp32_fma_ymm_flops_per_second(int64_t iterations);  // vfmadd231ps ymm, 8
 // vpmaddubsw + vpmaddwd + vpaddd ymm, 32 MACs per chain step (saturating: not exact).
 double int8_maddubs_ops_per_second(int64_t iterations);
 double int8_avx_vnni_ops_per_second(int64_t iterations);  // {vex} vpdpbusd ymm, 32 MACs each
+// vpmaddubsw + vpmaddwd + vpaddd zmm, 64 MACs per chain step (saturating: not exact).
+double int8_maddubs_zmm_ops_per_second(int64_t iterations);
+
 }  // namespace fastinfer::peak
