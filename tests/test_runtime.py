@@ -134,7 +134,7 @@ def test_kernel_tables_follow_the_forced_path(isa):
     """Every family's table is refilled for the forced path, and names that path's kernels."""
     tables = fastinfer.kernel_configs()
     families = {"gemm_f32", "gemm_u8s8", "quantize_u8", "vecmath_f32", "attention_f32"}
-    families |= {"pool_f32", "norm_f32"}
+    families |= {"pool_f32", "norm_f32", "transpose_x32", "conv", "conv_blocked"}
     assert families <= set(tables)
     for family, name in tables.items():
         if isa == "scalar":

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/common/transpose_avx2.h"
 #include "kernels/conv_blocked/dw_rows.h"
 #include "kernels/conv_blocked/kernels.h"
 
@@ -137,27 +138,6 @@ void dw(const BlockedDwArgs& a) {
                       int64_t k1) { fns[n](a, r, ox, k0, k1); });
 }
 
-// r[l] <- the l-th column of the 8 x 8 tile in r: per 128-bit lane the unpacks and
-// shuffles give u[4g + i] = pixels i and 4 + i of channels 4g..4g+3, then the lane
-// permutes join each pixel's halves.
-inline void transpose8(__m256 r[8]) {
-  __m256 t[8], u[8];
-  for (int i = 0; i < 8; i += 2) {
-    t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int g = 0; g < 8; g += 4) {
-    u[g] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
-    u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xee);
-    u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
-    u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xee);
-  }
-  for (int i = 0; i < 4; ++i) {
-    r[i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x20);
-    r[4 + i] = _mm256_permute2f128_ps(u[i], u[4 + i], 0x31);
-  }
-}
-
 // 8 pixels at a time, as two 8 x 8 tiles (channels 0-7 and 8-15).
 void to_blocked(const float* src, int64_t plane, float* dst) {
   int64_t p0 = 0;
@@ -165,7 +145,7 @@ void to_blocked(const float* src, int64_t plane, float* dst) {
     for (int h = 0; h < 2; ++h) {
       __m256 r[8];
       for (int l = 0; l < 8; ++l) r[l] = _mm256_loadu_ps(src + (8 * h + l) * plane + p0);
-      transpose8(r);
+      vec256::transpose8(r);
       for (int j = 0; j < 8; ++j) _mm256_storeu_ps(dst + (p0 + j) * kC + 8 * h, r[j]);
     }
   }
@@ -178,7 +158,7 @@ void from_blocked(const float* src, int64_t plane, float* dst) {
     for (int h = 0; h < 2; ++h) {
       __m256 r[8];
       for (int j = 0; j < 8; ++j) r[j] = _mm256_loadu_ps(src + (p0 + j) * kC + 8 * h);
-      transpose8(r);
+      vec256::transpose8(r);
       for (int l = 0; l < 8; ++l) _mm256_storeu_ps(dst + (8 * h + l) * plane + p0, r[l]);
     }
   }

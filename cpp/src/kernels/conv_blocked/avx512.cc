@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "kernels/common/transpose_avx512.h"
 #include "kernels/conv_blocked/dw_rows.h"
 #include "kernels/conv_blocked/kernels.h"
 
@@ -163,41 +164,12 @@ void dw(const BlockedDwArgs& a) {
                       int64_t k1) { fns[n](a, r, ox, k0, k1); });
 }
 
-// r[l] <- the l-th column of the 16 x 16 tile in r (rows in, rows out). Per 128-bit lane k:
-// after the ps and pd unpacks, u[4g + i] holds pixel 4k + i of channels 4g..4g+3; the two
-// rounds of 128-bit shuffles gather each pixel's four channel quads.
-inline void transpose16(__m512 r[16]) {
-  __m512 t[16], u[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_ps(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_ps(r[i], r[i + 1]);
-  }
-  for (int g = 0; g < 16; g += 4) {
-    const __m512d a = _mm512_castps_pd(t[g]), b = _mm512_castps_pd(t[g + 1]);
-    const __m512d c = _mm512_castps_pd(t[g + 2]), d = _mm512_castps_pd(t[g + 3]);
-    u[g] = _mm512_castpd_ps(_mm512_unpacklo_pd(a, c));
-    u[g + 1] = _mm512_castpd_ps(_mm512_unpackhi_pd(a, c));
-    u[g + 2] = _mm512_castpd_ps(_mm512_unpacklo_pd(b, d));
-    u[g + 3] = _mm512_castpd_ps(_mm512_unpackhi_pd(b, d));
-  }
-  for (int i = 0; i < 4; ++i) {
-    const __m512 a0 = _mm512_shuffle_f32x4(u[i], u[4 + i], 0x88);
-    const __m512 b0 = _mm512_shuffle_f32x4(u[8 + i], u[12 + i], 0x88);
-    const __m512 a1 = _mm512_shuffle_f32x4(u[i], u[4 + i], 0xdd);
-    const __m512 b1 = _mm512_shuffle_f32x4(u[8 + i], u[12 + i], 0xdd);
-    r[i] = _mm512_shuffle_f32x4(a0, b0, 0x88);
-    r[8 + i] = _mm512_shuffle_f32x4(a0, b0, 0xdd);
-    r[4 + i] = _mm512_shuffle_f32x4(a1, b1, 0x88);
-    r[12 + i] = _mm512_shuffle_f32x4(a1, b1, 0xdd);
-  }
-}
-
 void to_blocked(const float* src, int64_t plane, float* dst) {
   int64_t p0 = 0;
   for (; p0 + kC <= plane; p0 += kC) {
     __m512 r[16];
     for (int l = 0; l < 16; ++l) r[l] = _mm512_loadu_ps(src + l * plane + p0);
-    transpose16(r);
+    vec512::transpose16(r);
     for (int j = 0; j < 16; ++j) _mm512_storeu_ps(dst + (p0 + j) * kC, r[j]);
   }
   reorder_tail(src, plane, p0, dst, true);
@@ -208,7 +180,7 @@ void from_blocked(const float* src, int64_t plane, float* dst) {
   for (; p0 + kC <= plane; p0 += kC) {
     __m512 r[16];
     for (int j = 0; j < 16; ++j) r[j] = _mm512_loadu_ps(src + (p0 + j) * kC);
-    transpose16(r);
+    vec512::transpose16(r);
     for (int l = 0; l < 16; ++l) _mm512_storeu_ps(dst + l * plane + p0, r[l]);
   }
   reorder_tail(src, plane, p0, dst, false);

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "kernels/transpose/kernels.h"
 #include "ops/common/parallel.h"
 
 namespace fastinfer::ops {
@@ -65,21 +66,36 @@ StridedCopy::StridedCopy(int64_t elem_size, std::vector<int64_t> shape,
 }
 
 template <class T>
-void StridedCopy::tile(const T* src, T* dst) const {
+void StridedCopy::tile(const T* src, T* dst, int64_t i_begin, int64_t i_end) const {
   const size_t r = shape_.size();
-  const int64_t n_i = shape_[r - 2], n_j = shape_[r - 1];
+  const int64_t n_j = shape_[r - 1];
   const int64_t s_j = src_strides_[r - 1], d_i = dst_strides_[r - 2];
-  constexpr int64_t kB = 16;  // 16x16 tiles: the source lines of one tile stay in L1
-  for (int64_t i0 = 0; i0 < n_i; i0 += kB) {
-    const int64_t i1 = std::min(n_i, i0 + kB);
-    for (int64_t j0 = 0; j0 < n_j; j0 += kB) {
-      const int64_t j1 = std::min(n_j, j0 + kB);
-      for (int64_t i = i0; i < i1; ++i) {
-        T* d = dst + i * d_i;
-        const T* s = src + i;
-        for (int64_t j = j0; j < j1; ++j) d[j] = s[j * s_j];
+  src += i_begin;
+  dst += i_begin * d_i;
+  if constexpr (sizeof(T) == 4) {  // floats and int32: the per-ISA register transposes
+    transpose::transpose_kernels().transpose32(src, s_j, dst, d_i, i_end - i_begin, n_j);
+  } else {
+    constexpr int64_t kB = 16;  // 16x16 tiles: the source lines of one tile stay in L1
+    for (int64_t i0 = 0; i0 < i_end - i_begin; i0 += kB) {
+      const int64_t i1 = std::min(i_end - i_begin, i0 + kB);
+      for (int64_t j0 = 0; j0 < n_j; j0 += kB) {
+        const int64_t j1 = std::min(n_j, j0 + kB);
+        for (int64_t i = i0; i < i1; ++i) {
+          T* d = dst + i * d_i;
+          const T* sp = src + i;
+          for (int64_t j = j0; j < j1; ++j) d[j] = sp[j * s_j];
+        }
       }
     }
+  }
+}
+
+void StridedCopy::outer_offsets(int64_t row, int64_t* so, int64_t* dof) const {
+  for (int d = static_cast<int>(shape_.size()) - inner_dims_ - 1; d >= 0; --d) {
+    const int64_t idx = row % shape_[d];
+    row /= shape_[d];
+    *so += idx * src_strides_[d];
+    *dof += idx * dst_strides_[d];
   }
 }
 
@@ -109,7 +125,7 @@ void StridedCopy::rows(const char* src_base, char* dst_base, int64_t r0, int64_t
         std::fill(d, d + n, *s);
         break;
       case Mode::kTile:
-        tile(s, d);
+        tile(s, d, 0, shape_[shape_.size() - 2]);
         break;
       case Mode::kElements:
         for (int64_t j = 0; j < n; ++j) d[j * ds] = s[j * ss];
@@ -130,6 +146,23 @@ void StridedCopy::run(const void* src, void* dst) const {
   if (numel_ == 0) return;
   const auto* s = static_cast<const char*>(src);
   auto* d = static_cast<char*>(dst);
+  if (mode_ == Mode::kTile && elem_ == 4 && rows_ < 4) {
+    // Few 2-D transposes (a batch of 1 or 2): split each by its rows of 16, so that a
+    // single image's transpose still uses every thread.
+    const int64_t n_i = shape_[shape_.size() - 2];
+    const int64_t per = std::max<int64_t>(16, ((int64_t{1} << 16) / shape_.back() + 15) / 16 * 16);
+    const int64_t chunks = (n_i + per - 1) / per;
+    parallel_chunks(rows_ * chunks, 1, [&](int64_t t0, int64_t t1) {
+      for (int64_t t = t0; t < t1; ++t) {
+        int64_t so = 0, dof = 0;
+        outer_offsets(t / chunks, &so, &dof);
+        const int64_t i0 = t % chunks * per;
+        tile(reinterpret_cast<const uint32_t*>(s) + src_offset_ + so,
+             reinterpret_cast<uint32_t*>(d) + dst_offset_ + dof, i0, std::min(n_i, i0 + per));
+      }
+    });
+    return;
+  }
   // Copies are bandwidth bound: split only past ~256 KiB.
   const int64_t grain = std::max<int64_t>(1, (int64_t{1} << 18) / (row_elems_ * elem_));
   parallel_chunks(rows_, grain, [&](int64_t r0, int64_t r1) {

@@ -4,7 +4,8 @@
 // for every index i over `shape`. Strides are in elements and may be 0 (broadcast) or
 // negative (a reversed slice). Dimensions that are contiguous in both views are merged,
 // so run() copies whole rows with memcpy where it can, fills rows where the source
-// stride is 0, and transposes in cache-sized tiles when the last two axes swap.
+// stride is 0, and transposes 2-D blocks (the per-ISA register transposes of
+// kernels/transpose for 32-bit elements) when the last two axes swap.
 #pragma once
 
 #include <cstdint>
@@ -29,7 +30,9 @@ class StridedCopy {
   template <class T>
   void rows(const char* src, char* dst, int64_t r0, int64_t r1) const;
   template <class T>
-  void tile(const T* src, T* dst) const;
+  void tile(const T* src, T* dst, int64_t i_begin, int64_t i_end) const;  // rows [i_begin, i_end)
+  // Source and destination offsets (elements) of outer row `row`, added to *so and *dof.
+  void outer_offsets(int64_t row, int64_t* so, int64_t* dof) const;
 
   int64_t elem_ = 1, numel_ = 0;
   std::vector<int64_t> shape_, src_strides_, dst_strides_;
