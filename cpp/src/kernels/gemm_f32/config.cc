@@ -22,7 +22,7 @@ struct GemmConfig {
   const char* name;
   detail::PanelKernel kernel;
   int64_t mr;   // rows per register tile; row blocks are multiples of it
-  bool pack_x;  // the kernel reads x packed in tiles of mr rows (see kernels.h)
+  bool pack_x;  // the kernel prefers x in tiles of mr rows where they are free (kernels.h)
   detail::Blocking blocking;
 };
 
@@ -30,8 +30,9 @@ constexpr GemmConfig kRef{"f32-gemm-1x32-scalar", &detail::panel_f32_ref, 1, fal
 #if FASTINFER_X86
 // kc = 128: the two 16-wide halves of a 128 x 32 slice (16 KiB) stay in a 32 KiB L1 (Zen 2/3,
 // most Intel client cores) beside the 3 KiB x tile; 256 fills such an L1 with B alone. On Zen
-// 5 (48 KiB) 128 measured 1-2% faster than 256 too. x packed: 1-3% faster at 128..512 rows,
-// most where K is a multiple of 1024 (the six rows of a row-major tile share L1 sets).
+// 5 (48 KiB) 128 measured 1-2% faster than 256 too. pack_x: the kernel reads x in tiles of 6
+// rows when they come free (a conv's weight rows, tiled once at load); linear() reads x in
+// place (see there).
 constexpr GemmConfig kAvx2{"f32-gemm-6x16-avx2", &detail::panel_f32_avx2, 6, true, {128, 144}};
 // x stays row-major for AVX-512: on Zen 5 packing it (a scalar transpose of all of x, ~5%
 // of the time at 128x768x768 in perf) cost 2-3% at M=128..512 and bought nothing back, even for K a
@@ -71,32 +72,7 @@ constexpr int64_t kTasksPerThread = 4;
 // briefly between calls, so even (1, 784, 256) (~6 us on one core, bound by the bandwidth
 // of streaming the weights) gains from a second core (MLP batch 1: 12 -> 9 us).
 constexpr int64_t kSerialMacs = int64_t{1} << 16;
-// Below this many x elements packing is cheaper than waking the pool for it.
-constexpr int64_t kSerialPack = int64_t{1} << 16;
-
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-// Copies rows [m0, m0 + mr) of x (m x k) into tile layout: element (r, kk) at dst[kk * mr + r].
-// Why: the kernel then reads one contiguous stream instead of mr rows k floats apart, which
-// for k a multiple of 1024 all map to the same L1 set and evict each other.
-void pack_tile(const float* x, int64_t m, int64_t k, int64_t mr, int64_t m0, float* dst) {
-  const int64_t rows = std::min(mr, m - m0);
-  constexpr int64_t kChunk = 256;  // keep the written span in L1 while rows interleave
-  for (int64_t k0 = 0; k0 < k; k0 += kChunk) {
-    const int64_t k1 = std::min(k, k0 + kChunk);
-    for (int64_t r = 0; r < rows; ++r) {
-      const float* src = x + (m0 + r) * k;
-      for (int64_t kk = k0; kk < k1; ++kk) dst[kk * mr + r] = src[kk];
-    }
-  }
-}
-
-// Per calling thread, reused across calls so the steady state allocates nothing.
-float* x_scratch(size_t count) {
-  thread_local AlignedBuffer<float> buf;
-  if (buf.size() < count) buf = AlignedBuffer<float>(count);
-  return buf.data();
-}
 
 }  // namespace
 
@@ -143,20 +119,13 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
       std::clamp<int64_t>(panels * m_blocks / (kTasksPerThread * threads), 1, kMaxGroup);
   const int64_t n_groups = ceil_div(panels, group);
 
-  // Pack all of x once; every task then reads its rows as contiguous tiles.
-  const float* xs = x;
-  int64_t x_tile_stride = k;  // row-major: one row
-  const bool pack_x = cfg.pack_x && m > cfg.mr;
-  if (pack_x) {
-    const int64_t tiles = ceil_div(m, cfg.mr);
-    float* dst = x_scratch(static_cast<size_t>(tiles * cfg.mr * k));
-    x_tile_stride = cfg.mr * k;
-    parallel_for(
-        tiles, [&](int64_t t) { pack_tile(x, m, k, cfg.mr, t * cfg.mr, dst + t * x_tile_stride); },
-        m * k < kSerialPack ? 1 : static_cast<int>(threads));
-    xs = dst;
-  }
-
+  // x is read in place, never packed per call. Packing all of x into 6-row tiles (a scalar
+  // interleave, once per call) cost more than it saved on the AVX2 path at every shape
+  // measured on Zen 5 forced to AVX2 (1 thread, Gflop/s packed -> in place): 25088x384x96
+  // 64 -> 105, 6272x768x192 95 -> 123, 1024x768x3072 111 -> 127, 512x4096x4096 123 -> 127;
+  // onnxruntime's MLAS likewise reads x in place. Few output columns (ConvNeXt's N = 96)
+  // amortise the pack least.
+  const int64_t x_tile_stride = k;  // row-major: one row
   auto task = [&](int64_t t) {
     const int64_t mb = t / n_groups, g = t % n_groups;
     const int64_t m0 = mb * mc, rows = std::min(mc, m - m0);
@@ -168,9 +137,9 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
         const int64_t n0 = p * kPanelWidth;
         detail::PanelArgs a;
         // m0 is a multiple of mr, so a block starts on a tile.
-        a.x = pack_x ? xs + (m0 / cfg.mr) * x_tile_stride + k0 * cfg.mr : x + m0 * k + k0;
+        a.x = x + m0 * k + k0;
         a.ldx = x_tile_stride;
-        a.x_packed = pack_x;
+        a.x_packed = false;
         a.b = w.panel(p) + k0 * kPanelWidth;
         a.m = rows;
         a.kc = kcur;
