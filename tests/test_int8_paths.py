@@ -1,9 +1,9 @@
 """Every int8 GEMM path gives bit-identical results on the same inputs.
 
-The AVX2 tile widens u8 and s8 to int16 and multiplies with vpmaddwd; the AVX-512 (BW)
-tile splits activation bytes as a = lo + 128 * hi for vpmaddubsw; the AVX-VNNI and
-AVX-512 VNNI tiles use vpdpbusd directly. All of them must agree with the scalar path and
-with an int64 numpy reference, bit for bit, at the value extremes (-128 weights included).
+The AVX2 and AVX-512 (BW) tiles widen u8 and s8 to int16 and multiply with vpmaddwd; the
+AVX-VNNI and AVX-512 VNNI tiles use vpdpbusd directly. All of them must agree with the
+scalar path and with an int64 numpy reference, bit for bit, at the value extremes (-128
+weights included).
 """
 
 from __future__ import annotations
@@ -65,7 +65,7 @@ def test_random_bit_identical(rng, full_range, m, k, n):
 @pytest.mark.parametrize("zero_point", [0, 255])
 def test_runs_of_extremes(a_value, w_value, zero_point):
     # Constant runs are where a saturating int16 pair would show: 2 * 255 * -128 and
-    # 2 * 255 * 127 do not fit int16. K = 4099 spans several widening chunks of 1024 and
+    # 2 * 255 * 127 do not fit int16. K = 4099 spans several widening chunks (256 K each) and
     # ends in a partial group.
     m, k, n = 9, 4099, 70
     a = np.full((m, k), a_value, dtype=np.uint8)

@@ -5,6 +5,13 @@
 
 #include <immintrin.h>
 
+// GCC 12 reports "'__Y' is used uninitialized" inside the unpack intrinsics once they are
+// inlined here: their pass-through operand is _mm512_undefined_ps(), deliberately
+// uninitialised, and every lane is overwritten (mask all ones). Silenced for this header only.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+
 namespace fastinfer::vec512 {
 
 // r[l] <- the l-th column of the 16 x 16 tile in r (rows in, rows out). Per 128-bit lane k:
@@ -37,3 +44,5 @@ static inline void transpose16(__m512 r[16]) {
 }
 
 }  // namespace fastinfer::vec512
+
+#pragma GCC diagnostic pop

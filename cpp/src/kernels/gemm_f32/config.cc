@@ -125,7 +125,6 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
   // 64 -> 105, 6272x768x192 95 -> 123, 1024x768x3072 111 -> 127, 512x4096x4096 123 -> 127;
   // onnxruntime's MLAS likewise reads x in place. Few output columns (ConvNeXt's N = 96)
   // amortise the pack least.
-  const int64_t x_tile_stride = k;  // row-major: one row
   auto task = [&](int64_t t) {
     const int64_t mb = t / n_groups, g = t % n_groups;
     const int64_t m0 = mb * mc, rows = std::min(mc, m - m0);
@@ -136,9 +135,8 @@ void linear(const float* x, int64_t m, int64_t k, const PackedWeights& w, const 
       for (int64_t p = g * group; p < p_end; ++p) {
         const int64_t n0 = p * kPanelWidth;
         detail::PanelArgs a;
-        // m0 is a multiple of mr, so a block starts on a tile.
         a.x = x + m0 * k + k0;
-        a.ldx = x_tile_stride;
+        a.ldx = k;
         a.x_packed = false;
         a.b = w.panel(p) + k0 * kPanelWidth;
         a.m = rows;

@@ -16,8 +16,23 @@ struct TransposeKernels {
 
 const TransposeKernels& transpose_kernels();  // for the active ISA
 
-// The portable loop, also the vector paths' edges: 16 x 16 tiles, so the source lines of one
-// tile stay in L1 while its columns are gathered.
+// The portable loop for any element type, also the vector paths' edges: 16 x 16 tiles, so
+// the source lines of one tile stay in L1 while its columns are gathered.
+template <class T>
+void transpose_tiles(const T* src, int64_t ld_src, T* dst, int64_t ld_dst, int64_t n_i,
+                     int64_t n_j) {
+  constexpr int64_t kB = 16;
+  for (int64_t i0 = 0; i0 < n_i; i0 += kB) {
+    const int64_t i1 = i0 + kB < n_i ? i0 + kB : n_i;
+    for (int64_t j0 = 0; j0 < n_j; j0 += kB) {
+      const int64_t j1 = j0 + kB < n_j ? j0 + kB : n_j;
+      for (int64_t i = i0; i < i1; ++i) {
+        for (int64_t j = j0; j < j1; ++j) dst[i * ld_dst + j] = src[j * ld_src + i];
+      }
+    }
+  }
+}
+
 void transpose32_ref(const uint32_t* src, int64_t ld_src, uint32_t* dst, int64_t ld_dst,
                      int64_t n_i, int64_t n_j);
 

@@ -75,27 +75,16 @@ void StridedCopy::tile(const T* src, T* dst, int64_t i_begin, int64_t i_end) con
   if constexpr (sizeof(T) == 4) {  // floats and int32: the per-ISA register transposes
     transpose::transpose_kernels().transpose32(src, s_j, dst, d_i, i_end - i_begin, n_j);
   } else {
-    constexpr int64_t kB = 16;  // 16x16 tiles: the source lines of one tile stay in L1
-    for (int64_t i0 = 0; i0 < i_end - i_begin; i0 += kB) {
-      const int64_t i1 = std::min(i_end - i_begin, i0 + kB);
-      for (int64_t j0 = 0; j0 < n_j; j0 += kB) {
-        const int64_t j1 = std::min(n_j, j0 + kB);
-        for (int64_t i = i0; i < i1; ++i) {
-          T* d = dst + i * d_i;
-          const T* sp = src + i;
-          for (int64_t j = j0; j < j1; ++j) d[j] = sp[j * s_j];
-        }
-      }
-    }
+    transpose::transpose_tiles(src, s_j, dst, d_i, i_end - i_begin, n_j);
   }
 }
 
-void StridedCopy::outer_offsets(int64_t row, int64_t* so, int64_t* dof) const {
+void StridedCopy::outer_offsets(int64_t row, int64_t* idx, int64_t* so, int64_t* dof) const {
   for (int d = static_cast<int>(shape_.size()) - inner_dims_ - 1; d >= 0; --d) {
-    const int64_t idx = row % shape_[d];
+    idx[d] = row % shape_[d];
     row /= shape_[d];
-    *so += idx * src_strides_[d];
-    *dof += idx * dst_strides_[d];
+    *so += idx[d] * src_strides_[d];
+    *dof += idx[d] * dst_strides_[d];
   }
 }
 
@@ -106,13 +95,7 @@ void StridedCopy::rows(const char* src_base, char* dst_base, int64_t r0, int64_t
   const int outer = static_cast<int>(shape_.size()) - inner_dims_;
   int64_t idx[16] = {0};
   int64_t so = 0, dof = 0;
-  int64_t rem = r0;
-  for (int d = outer - 1; d >= 0; --d) {
-    idx[d] = rem % shape_[d];
-    rem /= shape_[d];
-    so += idx[d] * src_strides_[d];
-    dof += idx[d] * dst_strides_[d];
-  }
+  outer_offsets(r0, idx, &so, &dof);
   const int64_t n = shape_.back(), ss = src_strides_.back(), ds = dst_strides_.back();
   for (int64_t row = r0; row < r1; ++row) {
     const T* s = src + so;
@@ -154,8 +137,8 @@ void StridedCopy::run(const void* src, void* dst) const {
     const int64_t chunks = (n_i + per - 1) / per;
     parallel_chunks(rows_ * chunks, 1, [&](int64_t t0, int64_t t1) {
       for (int64_t t = t0; t < t1; ++t) {
-        int64_t so = 0, dof = 0;
-        outer_offsets(t / chunks, &so, &dof);
+        int64_t idx[16], so = 0, dof = 0;
+        outer_offsets(t / chunks, idx, &so, &dof);
         const int64_t i0 = t % chunks * per;
         tile(reinterpret_cast<const uint32_t*>(s) + src_offset_ + so,
              reinterpret_cast<uint32_t*>(d) + dst_offset_ + dof, i0, std::min(n_i, i0 + per));

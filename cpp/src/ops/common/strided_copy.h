@@ -31,8 +31,9 @@ class StridedCopy {
   void rows(const char* src, char* dst, int64_t r0, int64_t r1) const;
   template <class T>
   void tile(const T* src, T* dst, int64_t i_begin, int64_t i_end) const;  // rows [i_begin, i_end)
-  // Source and destination offsets (elements) of outer row `row`, added to *so and *dof.
-  void outer_offsets(int64_t row, int64_t* so, int64_t* dof) const;
+  // Index (idx[d] per outer dim) and source and destination offsets (elements, added to
+  // *so and *dof) of outer row `row`.
+  void outer_offsets(int64_t row, int64_t* idx, int64_t* so, int64_t* dof) const;
 
   int64_t elem_ = 1, numel_ = 0;
   std::vector<int64_t> shape_, src_strides_, dst_strides_;
